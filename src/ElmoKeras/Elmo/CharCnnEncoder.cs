@@ -1,0 +1,85 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ElmoKeras.Elmo;
+
+/// <summary>
+/// The context-independent half of ELMo: character embeddings, one convolution per filter width
+/// max-pooled over the token, highway layers, and a linear projection to the LSTM input size.
+/// Input: character ids [N, max_characters]; output: token embeddings [N, projection_dim].
+/// </summary>
+internal sealed class CharCnnEncoder : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter charEmbedding;
+    private readonly ModuleList<Conv1d> convolutions;
+    private readonly ModuleList<Highway> highways;
+    private readonly Linear projection;
+    private readonly CharCnnActivation activation;
+
+    public CharCnnEncoder(ElmoOptions options) : base("char_cnn")
+    {
+        CharCnnOptions cnn = options.CharCnn;
+        activation = cnn.Activation;
+        // Row 0 is the padding character and stays zero: the weight files hold rows 1..261 only.
+        charEmbedding = new Parameter(zeros(cnn.NumCharacters, cnn.EmbeddingDim));
+        convolutions = new ModuleList<Conv1d>(cnn.Filters.Select(f => nn.Conv1d(cnn.EmbeddingDim, f.Count, f.Width)).ToArray());
+        int numFilters = options.NumFilters;
+        highways = new ModuleList<Highway>(Enumerable.Range(0, cnn.NumHighway).Select(_ => new Highway(numFilters)).ToArray());
+        projection = nn.Linear(numFilters, options.Lstm.ProjectionDim);
+        RegisterComponents();
+    }
+
+    public Parameter CharEmbedding => charEmbedding;
+    public ModuleList<Conv1d> Convolutions => convolutions;
+    public ModuleList<Highway> Highways => highways;
+    public Linear Projection => projection;
+
+    public override Tensor forward(Tensor characterIds)
+    {
+        using var scope = NewDisposeScope();
+        // [N, chars, D] -> [N, D, chars] for Conv1d.
+        Tensor embedded = charEmbedding.index_select(0, characterIds.reshape(-1)).reshape(characterIds.shape[0], characterIds.shape[1], -1).transpose(1, 2);
+        var pooled = new Tensor[convolutions.Count];
+        for (int i = 0; i < convolutions.Count; i++)
+        {
+            Tensor convolved = convolutions[i].call(embedded);
+            // Max over positions, then the activation: both are monotone, so the order is free and
+            // pooling first applies the activation to far fewer values.
+            Tensor max = convolved.amax(2);
+            pooled[i] = activation == CharCnnActivation.Relu ? nn.functional.relu(max) : max.tanh();
+        }
+        Tensor x = cat(pooled, 1);
+        foreach (Highway highway in highways) x = highway.call(x);
+        return projection.call(x).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// One highway layer as bilm-tf defines it: g = σ(x·W_carry + b_carry),
+/// y = g ⊙ relu(x·W_transform + b_transform) + (1 − g) ⊙ x. The gate made from the "carry" weights
+/// scales the transformed value, whatever the names suggest.
+/// </summary>
+internal sealed class Highway : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear carry;
+    private readonly Linear transform;
+
+    public Highway(int size) : base("highway")
+    {
+        carry = nn.Linear(size, size);
+        transform = nn.Linear(size, size);
+        RegisterComponents();
+    }
+
+    public Linear Carry => carry;
+    public Linear Transform => transform;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor gate = carry.call(x).sigmoid();
+        Tensor transformed = nn.functional.relu(transform.call(x));
+        return (gate * transformed + (1 - gate) * x).MoveToOuterDisposeScope();
+    }
+}

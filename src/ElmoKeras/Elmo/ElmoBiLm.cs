@@ -1,0 +1,84 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ElmoKeras.Elmo;
+
+/// <summary>
+/// The bidirectional language model: the character encoder feeding a forward and a backward stack
+/// of projected LSTMs. The directions never mix; layer l of a direction reads layer l−1 of the same
+/// direction. Returns every output layer with the sentence boundary tokens still in place.
+/// </summary>
+internal sealed class ElmoBiLm : nn.Module
+{
+    private readonly ElmoOptions options;
+    private readonly CharCnnEncoder tokenEncoder;
+    private readonly ModuleList<ProjectedLstm> forwardLayers;
+    private readonly ModuleList<ProjectedLstm> backwardLayers;
+
+    public ElmoBiLm(ElmoOptions options) : base("elmo_bilm")
+    {
+        this.options = options;
+        tokenEncoder = new CharCnnEncoder(options);
+        int p = options.Lstm.ProjectionDim;
+        forwardLayers = new ModuleList<ProjectedLstm>(Enumerable.Range(0, options.Lstm.NumLayers).Select(_ => new ProjectedLstm(p, options.Lstm)).ToArray());
+        backwardLayers = new ModuleList<ProjectedLstm>(Enumerable.Range(0, options.Lstm.NumLayers).Select(_ => new ProjectedLstm(p, options.Lstm)).ToArray());
+        RegisterComponents();
+    }
+
+    public ElmoOptions Options => options;
+    public CharCnnEncoder TokenEncoder => tokenEncoder;
+
+    /// <summary>The LSTM of <paramref name="direction"/> (0 forward, 1 backward) and <paramref name="layer"/>.</summary>
+    public ProjectedLstm Lstm(int direction, int layer) => direction == 0 ? forwardLayers[layer] : backwardLayers[layer];
+
+    /// <summary>
+    /// Runs the bi-LM over a prepared batch.
+    /// </summary>
+    /// <param name="batch">Token ids with boundaries, on this module's device.</param>
+    /// <param name="initial">Per direction and layer starting states (index direction * layers + layer), or null for zeros.</param>
+    /// <returns>Output layers [B, T+2, 2P] each (token layer first), and the final states.</returns>
+    public (Tensor[] Layers, LstmState[] Final) Forward(ElmoBatchTensors batch, IReadOnlyList<LstmState>? initial)
+    {
+        using var scope = NewDisposeScope();
+        int numLayers = options.Lstm.NumLayers;
+        // The CNN runs once per distinct token of the batch; positions then pick their row.
+        Tensor unique = tokenEncoder.call(batch.CharacterIds);                          // [U, P]
+        long b = batch.TokenIndex.shape[0], t = batch.TokenIndex.shape[1];
+        Tensor tokens = unique.index_select(0, batch.TokenIndex.reshape(-1)).reshape(b, t, -1); // [B, T', P]
+        Tensor maskWeight = batch.Mask.unsqueeze(2).to_type(tokens.dtype);
+        tokens = tokens * maskWeight;
+
+        var layers = new Tensor[numLayers + 1];
+        layers[0] = cat([tokens, tokens], 2);
+        var finals = new LstmState[2 * numLayers];
+        var directionOutputs = new Tensor[2][];
+        for (int direction = 0; direction < 2; direction++)
+        {
+            // The backward LSTM reads each row reversed within its own length, never across padding.
+            Tensor input = direction == 0 ? tokens : ReverseWithinLength(tokens, batch.ReverseIndex);
+            directionOutputs[direction] = new Tensor[numLayers];
+            for (int layer = 0; layer < numLayers; layer++)
+            {
+                int stateIndex = direction * numLayers + layer;
+                var (output, final) = Lstm(direction, layer).call(input, batch.Mask, initial?[stateIndex]);
+                finals[stateIndex] = final;
+                // Residual on the output only; the recurrence above used the plain projection.
+                if (layer > 0 && options.Lstm.UseSkipConnections) output = output + input;
+                directionOutputs[direction][layer] = output;
+                input = output;
+            }
+        }
+        for (int layer = 0; layer < numLayers; layer++)
+        {
+            Tensor backward = ReverseWithinLength(directionOutputs[1][layer], batch.ReverseIndex);
+            layers[layer + 1] = cat([directionOutputs[0][layer], backward], 2);
+        }
+        foreach (Tensor layer in layers) layer.MoveToOuterDisposeScope();
+        foreach (LstmState state in finals) { state.Cell.MoveToOuterDisposeScope(); state.Hidden.MoveToOuterDisposeScope(); }
+        return (layers, finals);
+    }
+
+    private static Tensor ReverseWithinLength(Tensor x, Tensor reverseIndex) =>
+        x.gather(1, reverseIndex.unsqueeze(2).expand(x.shape[0], x.shape[1], x.shape[2]));
+}

@@ -1,0 +1,212 @@
+using ElmoKeras.Runtime;
+using ElmoKeras.Weights;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ElmoKeras.Elmo;
+
+/// <summary>
+/// A pretrained ELMo bidirectional language model: give it tokenised sentences, get every layer's
+/// contextual vectors. Load one from bilm-tf/AllenNLP files with <see cref="Load(string, string, ElmoModelSettings?)"/>.
+/// Holds native memory: dispose it when done.
+/// </summary>
+/// <example>
+/// <code>
+/// using var elmo = ElmoModel.Load("options.json", "weights.hdf5");
+/// using var output = elmo.Embed([["The", "cat", "sat"], ["Hello"]]);
+/// float[,,] first = output.GetSentence(0);   // [3 layers, 3 tokens, 1024]
+/// </code>
+/// </example>
+public sealed class ElmoModel : IDisposable
+{
+    private readonly ElmoBiLm network;
+    private readonly ILogger logger;
+    private LstmState[]? states;
+    private bool disposed;
+
+    private ElmoModel(ElmoOptions options, ElmoModelSettings settings)
+    {
+        TorchRuntime.EnsureLoaded(settings.Device?.type ?? DeviceType.CPU);
+        Options = options;
+        Settings = settings;
+        Device = settings.Device ?? CPU;
+        logger = settings.Logger ?? NullLogger.Instance;
+        network = new ElmoBiLm(options);
+        network.eval();
+    }
+
+    /// <summary>The architecture.</summary>
+    public ElmoOptions Options { get; }
+
+    /// <summary>How the model runs.</summary>
+    public ElmoModelSettings Settings { get; }
+
+    /// <summary>The device holding the weights.</summary>
+    public Device Device { get; }
+
+    /// <summary>Width of every output layer (2 × projection_dim; 1024 for the original ELMo).</summary>
+    public int OutputDim => Options.OutputDim;
+
+    /// <summary>Output layers: the token layer plus one per LSTM layer (3 for published models).</summary>
+    public int NumLayers => Options.NumOutputLayers;
+
+    internal ElmoBiLm Network => network;
+
+    /// <summary>Loads a model from an <c>options.json</c> and an HDF5 weight file in the bilm-tf layout.</summary>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="WeightFormatException">A file is malformed, or the weights do not match the options.</exception>
+    public static ElmoModel Load(string optionsFile, string weightFile, ElmoModelSettings? settings = null)
+    {
+        ElmoOptions options = ElmoOptions.Load(optionsFile);
+        using Hdf5WeightSource weights = Hdf5WeightSource.Open(weightFile);
+        return FromWeights(options, weights, settings);
+    }
+
+    /// <summary>Builds a model of <paramref name="options"/> and fills it from <paramref name="weights"/>.</summary>
+    /// <exception cref="WeightFormatException">The weights do not match the options; every mismatch is listed.</exception>
+    public static ElmoModel FromWeights(ElmoOptions options, IWeightSource weights, ElmoModelSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(weights);
+        options.Validate();
+        var model = new ElmoModel(options, settings ?? new ElmoModelSettings());
+        try
+        {
+            ElmoWeightMap.Load(model.network, weights);
+            model.network.to(model.Device);
+            model.logger.LogInformation("Loaded ELMo ({Layers} LSTM layers, dim {Dim}, projection {Projection}) from {Path} on {Device}",
+                options.Lstm.NumLayers, options.Lstm.Dim, options.Lstm.ProjectionDim, weights.Path, model.Device);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A model of <paramref name="options"/> with random weights (Glorot-uniform matrices, zero biases),
+    /// reproducible from <paramref name="seed"/>: for benchmarks, tests, and pretraining from scratch.
+    /// </summary>
+    public static ElmoModel CreateRandom(ElmoOptions options, int seed, ElmoModelSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var model = new ElmoModel(options, settings ?? new ElmoModelSettings());
+        using (no_grad())
+        {
+            var generator = new Generator((ulong)seed);
+            foreach (var (name, parameter) in model.network.named_parameters())
+            {
+                if (parameter.dim() >= 2) GlorotUniform(parameter, generator);
+                else parameter.zero_();
+            }
+            // The padding character's row must stay zero, as in the real weight files.
+            model.network.TokenEncoder.CharEmbedding[0].zero_();
+        }
+        model.network.to(model.Device);
+        return model;
+    }
+
+    private static void GlorotUniform(Tensor parameter, Generator generator)
+    {
+        // Fans as PyTorch computes them: dims 0 and 1 times the receptive field (conv kernels).
+        long receptive = parameter.shape.Skip(2).Aggregate(1L, (a, b) => a * b);
+        double fanIn = parameter.shape[1] * receptive, fanOut = parameter.shape[0] * receptive;
+        double limit = Math.Sqrt(6.0 / (fanIn + fanOut));
+        using Tensor uniform = rand(parameter.shape, generator: generator);
+        parameter.copy_(uniform.mul_(2 * limit).sub_(limit));
+    }
+
+    /// <summary>
+    /// Embeds tokenised sentences. Every sentence is one batch row; no gradient is recorded.
+    /// </summary>
+    /// <param name="sentences">Sentences as token lists. An empty sentence gives zero tokens.</param>
+    /// <returns>All layers without boundary tokens; dispose it.</returns>
+    public ElmoEmbeddings Embed(IReadOnlyList<IReadOnlyList<string>> sentences)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentNullException.ThrowIfNull(sentences);
+        using var noGrad = no_grad();
+        ElmoBatch batch = ElmoBatch.Create(sentences, Options.CharCnn.MaxCharactersPerToken);
+        var (layers, mask) = Forward(batch);
+        return new ElmoEmbeddings(layers, mask, batch.Lengths);
+    }
+
+    /// <summary>Clears the carried LSTM states of a stateful model; does nothing otherwise.</summary>
+    public void ResetStates()
+    {
+        if (states is null) return;
+        foreach (LstmState state in states) state.Dispose();
+        states = null;
+    }
+
+    /// <summary>
+    /// Runs the bi-LM over a prepared batch, recording gradients when autograd is on.
+    /// Returns layers [B, L, T, 2P] without boundaries (padded positions zero) and the mask [B, T].
+    /// </summary>
+    internal (Tensor Layers, Tensor Mask) Forward(ElmoBatch batch)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        using var scope = NewDisposeScope();
+        ElmoBatchTensors tensors = batch.ToTensors(Device);
+        IReadOnlyList<LstmState>? initial = Settings.Stateful ? TakeStates(batch.BatchSize) : null;
+        var (layers, finals) = network.Forward(tensors, initial);
+        if (Settings.Stateful) KeepStates(finals);
+
+        // Boundaries: BOS sits at 0 in every row, so tokens are positions 1..T; the EOS of shorter
+        // rows falls inside that window and the token mask zeroes it.
+        Tensor tokenWeight = tensors.TokenMask.unsqueeze(1).unsqueeze(3).to_type(layers[0].dtype); // [B, 1, T, 1]
+        Tensor stacked = stack(layers.Select(l => l.narrow(1, 1, batch.MaxLength)), 1) * tokenWeight;
+        return (stacked.MoveToOuterDisposeScope(), tensors.TokenMask.MoveToOuterDisposeScope());
+    }
+
+    private LstmState[] TakeStates(int rows)
+    {
+        int count = 2 * Options.Lstm.NumLayers;
+        if (states is null || states[0].Cell.shape[0] < rows)
+        {
+            // Grow with zero rows; rows already carried keep their state (AllenNLP's behaviour).
+            var grown = new LstmState[count];
+            for (int i = 0; i < count; i++)
+            {
+                Tensor c = zeros(rows, Options.Lstm.Dim, device: Device);
+                Tensor m = zeros(rows, Options.Lstm.ProjectionDim, device: Device);
+                if (states is not null)
+                {
+                    long old = states[i].Cell.shape[0];
+                    c.narrow(0, 0, old).copy_(states[i].Cell);
+                    m.narrow(0, 0, old).copy_(states[i].Hidden);
+                    states[i].Dispose();
+                }
+                grown[i] = new LstmState(c.DetachFromDisposeScope(), m.DetachFromDisposeScope());
+            }
+            states = grown;
+        }
+        return states.Select(s => new LstmState(s.Cell.narrow(0, 0, rows), s.Hidden.narrow(0, 0, rows))).ToArray();
+    }
+
+    private void KeepStates(LstmState[] finals)
+    {
+        // Rows beyond this batch keep their state, as bilm-tf's state variables do.
+        using var noGrad = no_grad();
+        for (int i = 0; i < finals.Length; i++)
+        {
+            long rows = finals[i].Cell.shape[0];
+            states![i].Cell.narrow(0, 0, rows).copy_(finals[i].Cell);
+            states[i].Hidden.narrow(0, 0, rows).copy_(finals[i].Hidden);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        ResetStates();
+        network.Dispose();
+    }
+}

@@ -1,0 +1,108 @@
+using ElmoKeras.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ElmoKeras.Elmo;
+
+/// <summary>
+/// Maps bilm-tf's weight names (the layout of <c>dump_weights</c> HDF5 files; TF Hub modules are
+/// exposed under the same names) onto the bi-LM's parameters, converting TensorFlow layouts to
+/// TorchSharp ones. Every expected name and shape is checked before anything is copied, and all
+/// mismatches are reported together.
+/// </summary>
+internal static class ElmoWeightMap
+{
+    /// <summary>The name of the LSTM variables of <paramref name="direction"/> and <paramref name="layer"/>, without the variable.</summary>
+    public static string LstmPrefix(int direction, int layer) => $"RNN_{direction}/RNN/MultiRNNCell/Cell{layer}/LSTMCell";
+
+    /// <summary>Every name the bi-LM reads, with its expected stored shape.</summary>
+    public static IReadOnlyList<(string Name, long[] Shape)> ExpectedShapes(ElmoOptions options) =>
+        Entries(options, network: null).Select(e => (e.Name, e.Shape)).ToList();
+
+    /// <summary>Copies the weights from <paramref name="source"/> into <paramref name="network"/>.</summary>
+    /// <exception cref="WeightFormatException">Names are missing or shapes differ; the message lists all of them.</exception>
+    public static void Load(ElmoBiLm network, IWeightSource source)
+    {
+        List<Entry> entries = Entries(network.Options, network);
+        var problems = new List<string>();
+        foreach (Entry entry in entries)
+        {
+            long[]? shape = source.TryGetShape(entry.Name);
+            if (shape is null)
+                problems.Add($"missing '{entry.Name}' (expected shape {WeightArray.FormatShape(entry.Shape)})");
+            else if (!shape.SequenceEqual(entry.Shape))
+                problems.Add($"'{entry.Name}' has shape {WeightArray.FormatShape(shape)}, expected {WeightArray.FormatShape(entry.Shape)}");
+        }
+        if (problems.Count > 0)
+            throw new WeightFormatException(
+                $"'{source.Path}' does not match the ELMo options ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}): {string.Join("; ", problems)}. " +
+                "Check that the options file belongs to this weight file.") { FilePath = source.Path };
+
+        using var noGrad = no_grad();
+        foreach (Entry entry in entries)
+        {
+            WeightArray array = source.Read(entry.Name);
+            using var scope = NewDisposeScope();
+            Tensor stored = tensor(array.Data, array.Shape);
+            entry.Assign!(stored);
+        }
+    }
+
+    private sealed record Entry(string Name, long[] Shape, Action<Tensor>? Assign);
+
+    private static List<Entry> Entries(ElmoOptions options, ElmoBiLm? network)
+    {
+        var entries = new List<Entry>();
+        CharCnnOptions cnn = options.CharCnn;
+        int d = cnn.EmbeddingDim, f = options.NumFilters, p = options.Lstm.ProjectionDim, c = options.Lstm.Dim;
+        CharCnnEncoder? encoder = network?.TokenEncoder;
+
+        // The file has no row for the padding id 0; it stays zero.
+        entries.Add(new Entry("char_embed", [cnn.NumCharacters - 1, d],
+            encoder is null ? null : t => Copy(encoder.CharEmbedding.narrow(0, 1, cnn.NumCharacters - 1), t)));
+
+        for (int i = 0; i < cnn.Filters.Count; i++)
+        {
+            int index = i;
+            var (width, count) = cnn.Filters[i];
+            // TF conv kernels are [1, width, D, count]; Conv1d wants [count, D, width].
+            entries.Add(new Entry($"CNN/W_cnn_{i}", [1, width, d, count],
+                encoder is null ? null : t => Copy(encoder.Convolutions[index].weight!, t[0].permute(2, 1, 0))));
+            entries.Add(new Entry($"CNN/b_cnn_{i}", [count],
+                encoder is null ? null : t => Copy(encoder.Convolutions[index].bias!, t)));
+        }
+
+        for (int h = 0; h < cnn.NumHighway; h++)
+        {
+            int index = h;
+            // TF stores x·W kernels [in, out]; Linear wants [out, in].
+            entries.Add(new Entry($"CNN_high_{h}/W_carry", [f, f], encoder is null ? null : t => Copy(encoder.Highways[index].Carry.weight!, t.t())));
+            entries.Add(new Entry($"CNN_high_{h}/b_carry", [f], encoder is null ? null : t => Copy(encoder.Highways[index].Carry.bias!, t)));
+            entries.Add(new Entry($"CNN_high_{h}/W_transform", [f, f], encoder is null ? null : t => Copy(encoder.Highways[index].Transform.weight!, t.t())));
+            entries.Add(new Entry($"CNN_high_{h}/b_transform", [f], encoder is null ? null : t => Copy(encoder.Highways[index].Transform.bias!, t)));
+        }
+
+        entries.Add(new Entry("CNN_proj/W_proj", [f, p], encoder is null ? null : t => Copy(encoder.Projection.weight!, t.t())));
+        entries.Add(new Entry("CNN_proj/b_proj", [p], encoder is null ? null : t => Copy(encoder.Projection.bias!, t)));
+
+        for (int direction = 0; direction < 2; direction++)
+        {
+            for (int layer = 0; layer < options.Lstm.NumLayers; layer++)
+            {
+                ProjectedLstm? lstm = network?.Lstm(direction, layer);
+                string prefix = LstmPrefix(direction, layer);
+                // W_0 rows are [x; m_prev]; split them into the input and recurrent halves.
+                entries.Add(new Entry($"{prefix}/W_0", [2 * p, 4 * c], lstm is null ? null : t =>
+                {
+                    Copy(lstm.InputWeight, t.narrow(0, 0, p).t());
+                    Copy(lstm.RecurrentWeight, t.narrow(0, p, p).t());
+                }));
+                entries.Add(new Entry($"{prefix}/B", [4 * c], lstm is null ? null : t => Copy(lstm.Bias, t)));
+                entries.Add(new Entry($"{prefix}/W_P_0", [c, p], lstm is null ? null : t => Copy(lstm.ProjectionWeight, t.t())));
+            }
+        }
+        return entries;
+    }
+
+    private static void Copy(Tensor target, Tensor value) => target.copy_(value.to(target.device));
+}
