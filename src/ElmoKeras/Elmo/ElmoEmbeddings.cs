@@ -32,6 +32,8 @@ public sealed class ElmoEmbeddings : IDisposable
     {
         if ((uint)index >= (uint)Lengths.Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"The batch has {Lengths.Count} sentences.");
         int length = Lengths[index];
+        // TorchSharp's accessor cannot copy an empty tensor.
+        if (length == 0) return new float[Layers.shape[1], 0, Layers.shape[3]];
         using Tensor slice = Layers[index].narrow(1, 0, length).contiguous().cpu();
         var result = new float[slice.shape[0], length, slice.shape[2]];
         float[] flat = slice.data<float>().ToArray();

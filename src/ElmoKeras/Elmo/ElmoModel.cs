@@ -136,6 +136,18 @@ public sealed class ElmoModel : IDisposable
         return new ElmoEmbeddings(layers, mask, batch.Lengths);
     }
 
+    /// <summary>
+    /// Writes the bi-LM's weights as an HDF5 file in the bilm-tf layout, loadable by
+    /// <see cref="Load(string, string, ElmoModelSettings?)"/>, AllenNLP and bilm-tf; with
+    /// <paramref name="optionsFile"/> the matching <c>options.json</c> too.
+    /// </summary>
+    public void Save(string weightFile, string? optionsFile = null)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        Hdf5WeightWriter.Write(weightFile, ElmoWeightMap.Export(network));
+        if (optionsFile is not null) AtomicFile.Write(optionsFile, temp => File.WriteAllText(temp, Options.ToJson()));
+    }
+
     /// <summary>Clears the carried LSTM states of a stateful model; does nothing otherwise.</summary>
     public void ResetStates()
     {

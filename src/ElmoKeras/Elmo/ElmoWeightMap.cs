@@ -48,7 +48,19 @@ internal static class ElmoWeightMap
         }
     }
 
-    private sealed record Entry(string Name, long[] Shape, Action<Tensor>? Assign);
+    /// <summary>The bi-LM's weights in the stored (TensorFlow) layouts, by bilm-tf name.</summary>
+    public static IEnumerable<WeightArray> Export(ElmoBiLm network)
+    {
+        using var noGrad = no_grad();
+        foreach (Entry entry in Entries(network.Options, network))
+        {
+            using var scope = NewDisposeScope();
+            Tensor value = entry.Export!().contiguous().cpu();
+            yield return new WeightArray(entry.Name, entry.Shape, value.data<float>().ToArray());
+        }
+    }
+
+    private sealed record Entry(string Name, long[] Shape, Action<Tensor>? Assign, Func<Tensor>? Export = null);
 
     private static List<Entry> Entries(ElmoOptions options, ElmoBiLm? network)
     {
@@ -59,7 +71,8 @@ internal static class ElmoWeightMap
 
         // The file has no row for the padding id 0; it stays zero.
         entries.Add(new Entry("char_embed", [cnn.NumCharacters - 1, d],
-            encoder is null ? null : t => Copy(encoder.CharEmbedding.narrow(0, 1, cnn.NumCharacters - 1), t)));
+            encoder is null ? null : t => Copy(encoder.CharEmbedding.narrow(0, 1, cnn.NumCharacters - 1), t),
+            () => encoder!.CharEmbedding.narrow(0, 1, cnn.NumCharacters - 1)));
 
         for (int i = 0; i < cnn.Filters.Count; i++)
         {
@@ -67,23 +80,25 @@ internal static class ElmoWeightMap
             var (width, count) = cnn.Filters[i];
             // TF conv kernels are [1, width, D, count]; Conv1d wants [count, D, width].
             entries.Add(new Entry($"CNN/W_cnn_{i}", [1, width, d, count],
-                encoder is null ? null : t => Copy(encoder.Convolutions[index].weight!, t[0].permute(2, 1, 0))));
+                encoder is null ? null : t => Copy(encoder.Convolutions[index].weight!, t[0].permute(2, 1, 0)),
+                () => encoder!.Convolutions[index].weight!.permute(2, 1, 0).unsqueeze(0)));
             entries.Add(new Entry($"CNN/b_cnn_{i}", [count],
-                encoder is null ? null : t => Copy(encoder.Convolutions[index].bias!, t)));
+                encoder is null ? null : t => Copy(encoder.Convolutions[index].bias!, t),
+                () => encoder!.Convolutions[index].bias!));
         }
 
         for (int h = 0; h < cnn.NumHighway; h++)
         {
             int index = h;
             // TF stores x·W kernels [in, out]; Linear wants [out, in].
-            entries.Add(new Entry($"CNN_high_{h}/W_carry", [f, f], encoder is null ? null : t => Copy(encoder.Highways[index].Carry.weight!, t.t())));
-            entries.Add(new Entry($"CNN_high_{h}/b_carry", [f], encoder is null ? null : t => Copy(encoder.Highways[index].Carry.bias!, t)));
-            entries.Add(new Entry($"CNN_high_{h}/W_transform", [f, f], encoder is null ? null : t => Copy(encoder.Highways[index].Transform.weight!, t.t())));
-            entries.Add(new Entry($"CNN_high_{h}/b_transform", [f], encoder is null ? null : t => Copy(encoder.Highways[index].Transform.bias!, t)));
+            entries.Add(new Entry($"CNN_high_{h}/W_carry", [f, f], encoder is null ? null : t => Copy(encoder.Highways[index].Carry.weight!, t.t()), () => encoder!.Highways[index].Carry.weight!.t()));
+            entries.Add(new Entry($"CNN_high_{h}/b_carry", [f], encoder is null ? null : t => Copy(encoder.Highways[index].Carry.bias!, t), () => encoder!.Highways[index].Carry.bias!));
+            entries.Add(new Entry($"CNN_high_{h}/W_transform", [f, f], encoder is null ? null : t => Copy(encoder.Highways[index].Transform.weight!, t.t()), () => encoder!.Highways[index].Transform.weight!.t()));
+            entries.Add(new Entry($"CNN_high_{h}/b_transform", [f], encoder is null ? null : t => Copy(encoder.Highways[index].Transform.bias!, t), () => encoder!.Highways[index].Transform.bias!));
         }
 
-        entries.Add(new Entry("CNN_proj/W_proj", [f, p], encoder is null ? null : t => Copy(encoder.Projection.weight!, t.t())));
-        entries.Add(new Entry("CNN_proj/b_proj", [p], encoder is null ? null : t => Copy(encoder.Projection.bias!, t)));
+        entries.Add(new Entry("CNN_proj/W_proj", [f, p], encoder is null ? null : t => Copy(encoder.Projection.weight!, t.t()), () => encoder!.Projection.weight!.t()));
+        entries.Add(new Entry("CNN_proj/b_proj", [p], encoder is null ? null : t => Copy(encoder.Projection.bias!, t), () => encoder!.Projection.bias!));
 
         for (int direction = 0; direction < 2; direction++)
         {
@@ -96,9 +111,9 @@ internal static class ElmoWeightMap
                 {
                     Copy(lstm.InputWeight, t.narrow(0, 0, p).t());
                     Copy(lstm.RecurrentWeight, t.narrow(0, p, p).t());
-                }));
-                entries.Add(new Entry($"{prefix}/B", [4 * c], lstm is null ? null : t => Copy(lstm.Bias, t)));
-                entries.Add(new Entry($"{prefix}/W_P_0", [c, p], lstm is null ? null : t => Copy(lstm.ProjectionWeight, t.t())));
+                }, () => cat([lstm!.InputWeight.t(), lstm.RecurrentWeight.t()], 0)));
+                entries.Add(new Entry($"{prefix}/B", [4 * c], lstm is null ? null : t => Copy(lstm.Bias, t), () => lstm!.Bias));
+                entries.Add(new Entry($"{prefix}/W_P_0", [c, p], lstm is null ? null : t => Copy(lstm.ProjectionWeight, t.t()), () => lstm!.ProjectionWeight.t()));
             }
         }
         return entries;

@@ -1,0 +1,98 @@
+using ElmoKeras.Elmo;
+using ElmoKeras.Tests.TestSupport;
+
+namespace ElmoKeras.Tests.Elmo;
+
+/// <summary>Stateless mode: a sentence's vectors do not depend on its batch, padding or history.</summary>
+public class StatelessEmbeddingTests
+{
+    private static readonly string[][] Sentences = Fixtures.ReadSentences().SelectMany(c => c).Take(8)
+        .Select(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+
+    private static void AssertClose(float[,,] expected, float[,,] actual, float tolerance = 1e-5f)
+    {
+        Assert.Equal(expected.GetLength(0), actual.GetLength(0));
+        Assert.Equal(expected.GetLength(1), actual.GetLength(1));
+        Assert.Equal(expected.GetLength(2), actual.GetLength(2));
+        float worst = 0;
+        foreach (var (e, a) in expected.Cast<float>().Zip(actual.Cast<float>())) worst = Math.Max(worst, Math.Abs(e - a));
+        Assert.True(worst <= tolerance, $"max |diff| {worst:E2} > {tolerance:E0}");
+    }
+
+    [Fact]
+    public void SentenceGetsTheSameVectorsAloneAndInAPaddedBatch()
+    {
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        using ElmoEmbeddings batch = elmo.Embed(Sentences);
+        for (int i = 0; i < Sentences.Length; i++)
+        {
+            using ElmoEmbeddings alone = elmo.Embed([Sentences[i]]);
+            AssertClose(alone.GetSentence(0), batch.GetSentence(i));
+        }
+    }
+
+    [Fact]
+    public void RepeatedCallsGiveIdenticalVectors()
+    {
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        using ElmoEmbeddings first = elmo.Embed(Sentences);
+        using ElmoEmbeddings other = elmo.Embed(Sentences.Reverse().ToArray());
+        using ElmoEmbeddings again = elmo.Embed(Sentences);
+        for (int i = 0; i < Sentences.Length; i++) AssertClose(first.GetSentence(i), again.GetSentence(i), 0);
+    }
+
+    [Fact]
+    public void StatefulModelDependsOnHistoryUntilReset()
+    {
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights, new ElmoModelSettings { Stateful = true });
+        string[][] one = [Sentences[0]];
+        using ElmoEmbeddings fresh = elmo.Embed(one);
+        using ElmoEmbeddings carried = elmo.Embed(one);
+        float diff = fresh.GetSentence(0).Cast<float>().Zip(carried.GetSentence(0).Cast<float>()).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(diff > 1e-3f, "the carried state should change the second run's vectors");
+        elmo.ResetStates();
+        using ElmoEmbeddings reset = elmo.Embed(one);
+        AssertClose(fresh.GetSentence(0), reset.GetSentence(0), 0);
+    }
+
+    [Fact]
+    public void MaskLengthsAndPaddingAreRight()
+    {
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        string[][] batch = [["a", "b", "c"], ["d"], []];
+        using ElmoEmbeddings output = elmo.Embed(batch);
+        Assert.Equal([3, 1, 0], output.Lengths);
+        Assert.Equal(new long[] { 3, 3, 3, 2 * elmo.Options.Lstm.ProjectionDim }, output.Layers.shape);
+        bool[] mask = output.Mask.data<bool>().ToArray();
+        Assert.Equal([true, true, true, true, false, false, false, false, false], mask);
+        // Padded positions are exactly zero in every layer (the EOS of short rows included).
+        using var padded = output.Layers[1].narrow(1, 1, 2);
+        Assert.Equal(0f, padded.abs().max().item<float>());
+        using var empty = output.Layers[2];
+        Assert.Equal(0f, empty.abs().max().item<float>());
+        using var real = output.Layers[0].narrow(1, 0, 3);
+        Assert.True(real.abs().min(dim: 2).values.min().item<float>() >= 0);
+        Assert.Equal(0, output.GetSentence(2).GetLength(1));
+    }
+
+    [Fact]
+    public void OverlongTokenEqualsIts48BytePrefix()
+    {
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        using ElmoEmbeddings output = elmo.Embed([["x" + new string('y', 70)], ["x" + new string('y', 47)], ["x" + new string('y', 46)]]);
+        AssertClose(output.GetSentence(1), output.GetSentence(0), 0);
+        float diff = output.GetSentence(1).Cast<float>().Zip(output.GetSentence(2).Cast<float>()).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(diff > 0, "a token one byte shorter should embed differently");
+    }
+
+    [Fact]
+    public void NonAsciiTokensEmbedAndDifferFromTheirAsciiLookalikes()
+    {
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        using ElmoEmbeddings output = elmo.Embed([["café", "naïve", "日本語"], ["cafe", "naive", "nihongo"]]);
+        float[,,] accented = output.GetSentence(0), plain = output.GetSentence(1);
+        Assert.All(accented.Cast<float>(), v => Assert.True(float.IsFinite(v)));
+        float diff = accented.Cast<float>().Zip(plain.Cast<float>()).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(diff > 1e-4f);
+    }
+}
