@@ -2,6 +2,8 @@
 # Runs the whole test suite in Release and prints a one-line summary ("N passed, N failed, N skipped").
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# TorchSharp needs a newer libstdc++ than Debian 12 ships; a no-op where it is present.
+bash scripts/install-prereqs.sh
 log=$(mktemp)
 dotnet test ElmoKeras.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}

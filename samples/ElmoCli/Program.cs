@@ -1,2 +1,7 @@
-using TorchSharp;
-Console.WriteLine(torch.ones(2, 2).sum().item<float>());
+using System.CommandLine;
+using ElmoCli;
+using ElmoCli.Embed;
+
+var root = new RootCommand("ElmoKeras command-line tools: ELMo embeddings for .NET.");
+root.Subcommands.Add(EmbedCommand.Create());
+return await CommandRunner.InvokeAsync(root, args);

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using ElmoKeras.Runtime;
+using ElmoKeras.Weights;
+
+namespace ElmoCli;
+
+/// <summary>Runs a command line and turns expected failures into one clear line on stderr.</summary>
+internal static class CommandRunner
+{
+    public const int Failure = 1;
+    public const int Cancelled = 130;
+
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter? error = null)
+    {
+        error ??= Console.Error;
+        try
+        {
+            // Our handler below prints one line; System.CommandLine's would print a stack trace.
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error });
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("cancelled; no output was written.");
+            return Cancelled;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or FormatException or WeightFormatException
+                                       or NativeLibraryException or ArgumentException or InvalidOperationException or IOException)
+        {
+            error.WriteLine($"error: {ex.Message}");
+            return Failure;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using ElmoKeras.Elmo;
+
+namespace ElmoCli.Embed;
+
+/// <summary>
+/// <c>elmo embed INPUT OUTPUT</c>: compatible with AllenNLP's former <c>allennlp elmo</c> command.
+/// </summary>
+internal static class EmbedCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<FileInfo>("input") { Description = "UTF-8 text, one whitespace-tokenised sentence per line." };
+        var output = new Argument<FileInfo>("output") { Description = "HDF5 file to write." };
+        var all = new Option<bool>("--all") { Description = "Write all layers: [layers, tokens, width] per sentence." };
+        var top = new Option<bool>("--top") { Description = "Write the top layer: [tokens, width] per sentence." };
+        var average = new Option<bool>("--average") { Description = "Write the mean of all layers: [tokens, width] per sentence." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Sentences per batch.", DefaultValueFactory = _ => 64 };
+        var stateful = new Option<bool>("--stateful") { Description = "Carry LSTM states between batches in file order, as AllenNLP did (reproduces its numbers; otherwise every sentence is embedded independently)." };
+        var sentenceKeys = new Option<bool>("--use-sentence-keys") { Description = "Name each dataset by its sentence instead of its line index." };
+        var forget = new Option<bool>("--forget-sentences") { Description = "Do not write the sentence_to_index dataset." };
+        var model = new ModelOptions();
+
+        var command = new Command("embed", "Embed a text file with ELMo into an HDF5 file (the layout of 'allennlp elmo').");
+        command.Arguments.Add(input);
+        command.Arguments.Add(output);
+        foreach (Option option in new Option[] { all, top, average, batchSize, stateful, sentenceKeys, forget }) command.Options.Add(option);
+        model.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            int chosen = new[] { all, top, average }.Count(o => result.GetValue(o));
+            if (chosen != 1) result.AddError("Choose exactly one of --all, --top or --average.");
+        });
+
+        command.SetAction((result, cancellationToken) =>
+        {
+            EmbedLayers layers = result.GetValue(all) ? EmbedLayers.All : result.GetValue(top) ? EmbedLayers.Top : EmbedLayers.Average;
+            var settings = new EmbedSettings(result.GetValue(input)!.FullName, result.GetValue(output)!.FullName, layers,
+                result.GetValue(batchSize), result.GetValue(stateful), result.GetValue(sentenceKeys), result.GetValue(forget));
+            using ElmoModel elmo = model.Load(result, settings.Stateful);
+            int count = new EmbedJob(elmo, settings).Run(new ConsoleProgress("embedded"), cancellationToken);
+            Console.Error.WriteLine($"wrote {count} sentences to {settings.OutputFile}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}
