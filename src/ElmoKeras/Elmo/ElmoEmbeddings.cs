@@ -34,7 +34,8 @@ public sealed class ElmoEmbeddings : IDisposable
         int length = Lengths[index];
         // TorchSharp's accessor cannot copy an empty tensor.
         if (length == 0) return new float[Layers.shape[1], 0, Layers.shape[3]];
-        using Tensor slice = Layers[index].narrow(1, 0, length).contiguous().cpu();
+        using var scope = NewDisposeScope();
+        Tensor slice = Layers[index].narrow(1, 0, length).contiguous().cpu();
         var result = new float[slice.shape[0], length, slice.shape[2]];
         float[] flat = slice.data<float>().ToArray();
         Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(float));

@@ -95,4 +95,18 @@ public class StatelessEmbeddingTests
         float diff = accented.Cast<float>().Zip(plain.Cast<float>()).Max(p => Math.Abs(p.First - p.Second));
         Assert.True(diff > 1e-4f);
     }
+
+    [Fact]
+    public void RepeatedEmbeddingLeavesNoLiveTensorsBehind()
+    {
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        for (int i = 0; i < 3; i++) elmo.Embed(Sentences).Dispose();
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 20; i++)
+        {
+            using ElmoEmbeddings output = elmo.Embed(Sentences);
+            _ = output.GetSentence(i % Sentences.Length);
+        }
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
 }
