@@ -171,8 +171,8 @@ public sealed class EmbedCommandTests : IDisposable
         string output = Path.Combine(dir, "out.hdf5");
         Assert.Equal(0, (await Run(WriteInput(["a b c", "d"]), output, "--all")).Code);
         using var process = Process.Start(new ProcessStartInfo(h5dump!, ["-H", output]) { RedirectStandardOutput = true })!;
-        string header = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        string header = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         Assert.Equal(0, process.ExitCode);
         Assert.Contains("DATASET \"0\"", header);
         Assert.Contains("H5T_IEEE_F32LE", header);

@@ -1,6 +1,7 @@
 using ElmoKeras.Elmo;
 using ElmoKeras.Runtime;
 using ElmoKeras.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ElmoKeras.Tests.Elmo;
