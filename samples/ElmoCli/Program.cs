@@ -1,7 +1,9 @@
 using System.CommandLine;
 using ElmoCli;
+using ElmoCli.Bench;
 using ElmoCli.Embed;
 
 var root = new RootCommand("ElmoKeras command-line tools: ELMo embeddings for .NET.");
 root.Subcommands.Add(EmbedCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await CommandRunner.InvokeAsync(root, args);

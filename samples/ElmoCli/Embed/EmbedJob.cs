@@ -79,14 +79,12 @@ internal sealed class EmbedJob(ElmoModel elmo, EmbedSettings settings)
         return lines.Length;
     }
 
-    private IEnumerable<int[]> Batches(string[][] sentences)
-    {
-        int[] order = Enumerable.Range(0, sentences.Length).ToArray();
+    private IEnumerable<int[]> Batches(string[][] sentences) =>
         // A stateful model carries rows from batch to batch, so it must see the file in order; a
         // stateless one gets length-sorted batches, which waste no steps on padding.
-        if (!settings.Stateful) order = order.OrderBy(i => sentences[i].Length).ToArray();
-        return order.Chunk(settings.BatchSize);
-    }
+        settings.Stateful
+            ? Enumerable.Range(0, sentences.Length).Chunk(settings.BatchSize)
+            : LengthBuckets.Batches(sentences.Select(s => s.Length).ToArray(), settings.BatchSize);
 
     private static string[] ReadLines(string path)
     {

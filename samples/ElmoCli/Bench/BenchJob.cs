@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ElmoKeras.Elmo;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ElmoCli.Bench;
+
+/// <summary>
+/// Times ELMo over the first reviews of IMDB's test set (test/pos then test/neg, file names in
+/// ordinal order, first N whitespace tokens): the sentence choice of the reference figures in
+/// docs/performance.md. One warm-up batch is run first and not timed.
+/// </summary>
+internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
+{
+    public BenchResult Run(CancellationToken cancellationToken)
+    {
+        torch.set_num_threads(settings.Threads);
+        string[][] sentences = LoadSentences(settings.ImdbSource, settings.Count, settings.MaxTokens);
+        int[][] batches = settings.Bucketing
+            ? LengthBuckets.Batches(sentences.Select(s => s.Length).ToArray(), settings.BatchSize).ToArray()
+            : Enumerable.Range(0, sentences.Length).Chunk(settings.BatchSize).ToArray();
+
+        RunBatch(sentences, batches[0]);
+        if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
+        long tokens = sentences.Sum(s => (long)s.Length);
+        var clock = Stopwatch.StartNew();
+        foreach (int[] batch in batches)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            RunBatch(sentences, batch);
+        }
+        if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new BenchResult(
+            Mode: settings.Mode.ToString().ToLowerInvariant(),
+            Device: elmo.Device.ToString(),
+            Threads: settings.Threads,
+            Sentences: sentences.Length,
+            Tokens: tokens,
+            BatchSize: settings.BatchSize,
+            Bucketing: settings.Bucketing,
+            Seconds: Math.Round(seconds, 3),
+            TokensPerSecond: Math.Round(tokens / seconds, 1),
+            SentencesPerSecond: Math.Round(sentences.Length / seconds, 2),
+            PeakRssMegabytes: PeakRssMegabytes());
+    }
+
+    private void RunBatch(string[][] sentences, int[] batch)
+    {
+        IReadOnlyList<string>[] rows = batch.Select(i => (IReadOnlyList<string>)sentences[i]).ToArray();
+        if (settings.Mode == BenchMode.Embed)
+        {
+            elmo.Embed(rows).Dispose();
+            return;
+        }
+        using var scope = NewDisposeScope();
+        elmo.Network.train();
+        var (layers, _) = elmo.Forward(ElmoBatch.Create(rows, elmo.Options.CharCnn.MaxCharactersPerToken));
+        layers.mean().backward();
+        elmo.Network.zero_grad();
+    }
+
+    /// <summary>Reads test/pos then test/neg from an extracted <c>aclImdb</c> folder (or its parent).</summary>
+    internal static string[][] LoadSentences(string source, int count, int maxTokens)
+    {
+        string root = Directory.Exists(Path.Combine(source, "aclImdb")) ? Path.Combine(source, "aclImdb") : source;
+        var files = new List<string>();
+        foreach (string part in new[] { "pos", "neg" })
+        {
+            string dir = Path.Combine(root, "test", part);
+            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"--imdb '{source}' has no test/{part} folder; pass the extracted aclImdb folder.");
+            files.AddRange(Directory.GetFiles(dir, "*.txt").OrderBy(Path.GetFileName, StringComparer.Ordinal));
+            if (files.Count >= count) break;
+        }
+        return files.Take(count)
+            .Select(f => File.ReadAllText(f).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Take(maxTokens).ToArray())
+            .ToArray();
+    }
+
+    private static double? PeakRssMegabytes()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status)) return null;
+        string? line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? null : Math.Round(long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0, 1);
+    }
+}
+
+/// <summary>One benchmark measurement, printed as a JSON line.</summary>
+internal sealed record BenchResult(string Mode, string Device, int Threads, int Sentences, long Tokens, int BatchSize, bool Bucketing,
+    double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+}
