@@ -79,46 +79,62 @@ internal sealed class ElmoBatch
         return new ElmoBatch(lengths, maxLength, characterIds.ToArray(), characterIds.Count / maxCharacters, maxCharacters, tokenIndex);
     }
 
-    /// <summary>Copies the batch to <paramref name="device"/> as tensors.</summary>
+    /// <summary>
+    /// Copies the batch to <paramref name="device"/> as tensors, rows sorted by length (longest
+    /// first) and time-major, the layout the LSTMs run in.
+    /// </summary>
     public ElmoBatchTensors ToTensors(Device device)
     {
         int batch = BatchSize, width = MaxLength + 2;
-        var mask = new bool[batch * width];
-        var reverse = new long[batch * width];
-        var tokenMask = new bool[batch * MaxLength];
-        for (int i = 0; i < batch; i++)
+        // Stable sort: equal lengths keep their order, so results do not depend on sort details.
+        int[] order = Enumerable.Range(0, batch).OrderByDescending(i => Lengths[i]).ToArray();
+        var restore = new long[batch];
+        var steps = new int[batch];
+        var tokenIndex = new long[width * batch];
+        var reverse = new long[width * batch];
+        for (int p = 0; p < batch; p++)
         {
-            int length = Lengths[i] + 2;
+            int row = order[p];
+            restore[row] = p;
+            int length = Lengths[row] + 2;
+            steps[p] = length;
             for (int t = 0; t < width; t++)
             {
-                mask[i * width + t] = t < length;
-                reverse[i * width + t] = t < length ? length - 1 - t : t;
+                tokenIndex[t * batch + p] = TokenIndex[row * width + t];
+                reverse[t * batch + p] = t < length ? length - 1 - t : t;
             }
-            for (int t = 0; t < Lengths[i]; t++) tokenMask[i * MaxLength + t] = true;
         }
+        var tokenMask = new bool[batch * MaxLength];
+        for (int i = 0; i < batch; i++)
+            for (int t = 0; t < Lengths[i]; t++) tokenMask[i * MaxLength + t] = true;
         return new ElmoBatchTensors(
             tensor(CharacterIds, [UniqueCount, MaxCharacters]).to(device),
-            tensor(TokenIndex, [batch, width]).to(device),
-            tensor(mask, [batch, width]).to(device),
-            tensor(reverse, [batch, width]).to(device),
-            tensor(tokenMask, [batch, MaxLength]).to(device));
+            tensor(tokenIndex, [width, batch]).to(device),
+            tensor(reverse, [width, batch]).to(device),
+            tensor(tokenMask, [batch, MaxLength]).to(device),
+            tensor(order.Select(i => (long)i).ToArray()).to(device),
+            tensor(restore).to(device),
+            steps);
     }
 }
 
-/// <summary>An <see cref="ElmoBatch"/> on a device.</summary>
+/// <summary>An <see cref="ElmoBatch"/> on a device, rows sorted by length (longest first).</summary>
 /// <param name="CharacterIds">[U, max_characters] ids of the distinct tokens (rows 0 and 1: BOS, EOS).</param>
-/// <param name="TokenIndex">[B, T+2] row of <paramref name="CharacterIds"/> for each position.</param>
-/// <param name="Mask">[B, T+2] true on real positions, boundaries included.</param>
-/// <param name="ReverseIndex">[B, T+2] the position each step reads when a row is reversed within its length.</param>
-/// <param name="TokenMask">[B, T] true on real tokens, boundaries excluded.</param>
-internal sealed record ElmoBatchTensors(Tensor CharacterIds, Tensor TokenIndex, Tensor Mask, Tensor ReverseIndex, Tensor TokenMask) : IDisposable
+/// <param name="TokenIndex">[T+2, B] time-major, sorted rows: the row of <paramref name="CharacterIds"/> at each position.</param>
+/// <param name="ReverseIndex">[T+2, B] the step each position reads when a row is reversed within its length.</param>
+/// <param name="TokenMask">[B, T] in the caller's row order: true on real tokens, boundaries excluded.</param>
+/// <param name="Order">[B] sorted position → caller's row.</param>
+/// <param name="Restore">[B] caller's row → sorted position.</param>
+/// <param name="Steps">Steps per sorted row, boundaries included; non-increasing.</param>
+internal sealed record ElmoBatchTensors(Tensor CharacterIds, Tensor TokenIndex, Tensor ReverseIndex, Tensor TokenMask, Tensor Order, Tensor Restore, int[] Steps) : IDisposable
 {
     public void Dispose()
     {
         CharacterIds.Dispose();
         TokenIndex.Dispose();
-        Mask.Dispose();
         ReverseIndex.Dispose();
         TokenMask.Dispose();
+        Order.Dispose();
+        Restore.Dispose();
     }
 }

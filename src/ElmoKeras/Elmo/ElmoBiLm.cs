@@ -35,19 +35,17 @@ internal sealed class ElmoBiLm : nn.Module
     /// <summary>
     /// Runs the bi-LM over a prepared batch.
     /// </summary>
-    /// <param name="batch">Token ids with boundaries, on this module's device.</param>
-    /// <param name="initial">Per direction and layer starting states (index direction * layers + layer), or null for zeros.</param>
-    /// <returns>Output layers [B, T+2, 2P] each (token layer first), and the final states.</returns>
+    /// <param name="batch">Token ids with boundaries, on this module's device, rows sorted by length.</param>
+    /// <param name="initial">Per direction and layer starting states in sorted row order (index direction * layers + layer), or null for zeros.</param>
+    /// <returns>Output layers [T+2, B, 2P] each (time-major, sorted rows, token layer first) and the final states.</returns>
     public (Tensor[] Layers, LstmState[] Final) Forward(ElmoBatchTensors batch, IReadOnlyList<LstmState>? initial)
     {
         using var scope = NewDisposeScope();
         int numLayers = options.Lstm.NumLayers;
         // The CNN runs once per distinct token of the batch; positions then pick their row.
-        Tensor unique = tokenEncoder.call(batch.CharacterIds);                          // [U, P]
-        long b = batch.TokenIndex.shape[0], t = batch.TokenIndex.shape[1];
-        Tensor tokens = unique.index_select(0, batch.TokenIndex.reshape(-1)).reshape(b, t, -1); // [B, T', P]
-        Tensor maskWeight = batch.Mask.unsqueeze(2).to_type(tokens.dtype);
-        tokens = tokens * maskWeight;
+        Tensor unique = tokenEncoder.call(batch.CharacterIds);                                   // [U, P]
+        long t = batch.TokenIndex.shape[0], b = batch.TokenIndex.shape[1];
+        Tensor tokens = unique.index_select(0, batch.TokenIndex.reshape(-1)).reshape(t, b, -1);   // [T', B, P]
 
         var layers = new Tensor[numLayers + 1];
         layers[0] = cat([tokens, tokens], 2);
@@ -61,7 +59,7 @@ internal sealed class ElmoBiLm : nn.Module
             for (int layer = 0; layer < numLayers; layer++)
             {
                 int stateIndex = direction * numLayers + layer;
-                var (output, final) = Lstm(direction, layer).call(input, batch.Mask, initial?[stateIndex]);
+                var (output, final) = Lstm(direction, layer).call(input, batch.Steps, initial?[stateIndex]);
                 finals[stateIndex] = final;
                 // Residual on the output only; the recurrence above used the plain projection.
                 if (layer > 0 && options.Lstm.UseSkipConnections) output = output + input;
@@ -79,6 +77,7 @@ internal sealed class ElmoBiLm : nn.Module
         return (layers, finals);
     }
 
+    /// <summary>Reverses time-major <paramref name="x"/> [T, B, D] within each row's length (padding stays put).</summary>
     private static Tensor ReverseWithinLength(Tensor x, Tensor reverseIndex) =>
-        x.gather(1, reverseIndex.unsqueeze(2).expand(x.shape[0], x.shape[1], x.shape[2]));
+        x.gather(0, reverseIndex.unsqueeze(2).expand(x.shape[0], x.shape[1], x.shape[2]));
 }

@@ -165,15 +165,20 @@ public sealed class ElmoModel : IDisposable
         ObjectDisposedException.ThrowIf(disposed, this);
         using var scope = NewDisposeScope();
         ElmoBatchTensors tensors = batch.ToTensors(Device);
-        IReadOnlyList<LstmState>? initial = Settings.Stateful ? TakeStates(batch.BatchSize) : null;
+        IReadOnlyList<LstmState>? initial = Settings.Stateful
+            ? TakeStates(batch.BatchSize).Select(s => new LstmState(s.Cell.index_select(0, tensors.Order), s.Hidden.index_select(0, tensors.Order))).ToArray()
+            : null;
         var (layers, finals) = network.Forward(tensors, initial);
-        if (Settings.Stateful) KeepStates(finals);
+        if (Settings.Stateful)
+            KeepStates(finals.Select(s => new LstmState(s.Cell.index_select(0, tensors.Restore), s.Hidden.index_select(0, tensors.Restore))).ToArray());
 
-        // Boundaries: BOS sits at 0 in every row, so tokens are positions 1..T; the EOS of shorter
-        // rows falls inside that window and the token mask zeroes it.
-        Tensor tokenWeight = tensors.TokenMask.unsqueeze(1).unsqueeze(3).to_type(layers[0].dtype); // [B, 1, T, 1]
-        Tensor stacked = stack(layers.Select(l => l.narrow(1, 1, batch.MaxLength)), 1) * tokenWeight;
-        return (stacked.MoveToOuterDisposeScope(), tensors.TokenMask.MoveToOuterDisposeScope());
+        // [L, T+2, B, 2P] time-major in sorted rows -> [B, L, T, 2P] in the caller's rows. BOS sits at
+        // step 0 of every row, so tokens are steps 1..T; the EOS of shorter rows falls inside that
+        // window and the token mask zeroes it.
+        Tensor stacked = stack(layers, 0).narrow(1, 1, batch.MaxLength).index_select(2, tensors.Restore).permute(2, 0, 1, 3);
+        Tensor tokenWeight = tensors.TokenMask.unsqueeze(1).unsqueeze(3).to_type(stacked.dtype); // [B, 1, T, 1]
+        Tensor result = stacked * tokenWeight;
+        return (result.MoveToOuterDisposeScope(), tensors.TokenMask.MoveToOuterDisposeScope());
     }
 
     private LstmState[] TakeStates(int rows)

@@ -6,15 +6,18 @@ namespace ElmoKeras.Elmo;
 
 /// <summary>
 /// One direction of one ELMo LSTM layer: TensorFlow's <c>LSTMCell(num_proj, cell_clip, proj_clip)</c>
-/// with forget bias 1 and no peepholes, run over a right-padded batch. Padded steps output zeros
-/// and leave the state untouched, so a row's final state is its state after its last real token.
+/// with forget bias 1 and no peepholes, run over a time-major batch whose rows are sorted by length,
+/// longest first. A row stops at its length: later steps neither output (zeros) nor change its
+/// state, so its final state is its state after its last real step.
 /// </summary>
 /// <remarks>
 /// Gates stay in TensorFlow's i, j, f, o order so weights load without reshuffling. The input half
-/// of every gate is computed for all steps in one matrix product; only the recurrent half runs
-/// step by step. nn.LSTM cannot be used: it has no cell or projection clipping.
+/// of every gate is one matrix product over all steps; only the recurrent half runs step by step,
+/// and only over the rows still running (the sort makes them a prefix). The recurrent products are
+/// bound by reading the weights, not by arithmetic, so their cost barely depends on the row count.
+/// nn.LSTM cannot be used: it has no cell or projection clipping.
 /// </remarks>
-internal sealed class ProjectedLstm : nn.Module<Tensor, Tensor, LstmState?, (Tensor Output, LstmState Final)>
+internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tensor Output, LstmState Final)>
 {
     private readonly int cellSize;
     private readonly int projectionSize;
@@ -49,50 +52,86 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, Tensor, LstmState?, (Ten
     /// <summary>[P, C]: TF's W_P_0, transposed.</summary>
     public Parameter ProjectionWeight => projectionWeight;
 
-    public int CellSize => cellSize;
-    public int ProjectionSize => projectionSize;
-
-    /// <param name="input">[B, T, input] right-padded.</param>
-    /// <param name="mask">[B, T] bool, true on real steps.</param>
-    /// <param name="initial">Starting state, or null for zeros.</param>
-    public override (Tensor Output, LstmState Final) forward(Tensor input, Tensor mask, LstmState? initial)
+    /// <param name="input">[T, B, input], time-major, rows sorted by length (longest first).</param>
+    /// <param name="lengths">Steps per row, non-increasing.</param>
+    /// <param name="initial">Starting state in the same row order, or null for zeros.</param>
+    /// <returns>Outputs [T, B, P] (zero past each row's length) and the final state per row.</returns>
+    public override (Tensor Output, LstmState Final) forward(Tensor input, int[] lengths, LstmState? initial)
     {
         using var scope = NewDisposeScope();
-        long batch = input.shape[0], steps = input.shape[1];
+        int steps = (int)input.shape[0], batch = (int)input.shape[1];
         Tensor c = initial?.Cell ?? zeros(batch, cellSize, dtype: input.dtype, device: input.device);
         Tensor m = initial?.Hidden ?? zeros(batch, projectionSize, dtype: input.dtype, device: input.device);
 
-        using Tensor forgetOffset = zeros(4 * cellSize, dtype: bias.dtype, device: bias.device);
+        Tensor forgetOffset = zeros(4 * cellSize, dtype: bias.dtype, device: bias.device);
         forgetOffset.narrow(0, 2 * cellSize, cellSize).fill_(1.0f);
-        Tensor gatesFromInput = nn.functional.linear(input, inputWeight, bias + forgetOffset); // [B, T, 4C]
-        Tensor recurrentT = recurrentWeight.t();
-        Tensor projectionT = projectionWeight.t();
-        Tensor stepMask = mask.unsqueeze(2); // [B, T, 1]
-        Tensor stepWeight = stepMask.to_type(input.dtype);
+        Tensor gatesFromInput = nn.functional.linear(input, inputWeight, bias + forgetOffset); // [T, B, 4C]
+        // Row-major [in, out] copies make the per-step products stream the weights contiguously.
+        Tensor recurrentT = recurrentWeight.t().contiguous();
+        Tensor projectionT = projectionWeight.t().contiguous();
 
-        var outputs = new Tensor[steps];
-        for (long t = 0; t < steps; t++)
+        var finishedCells = new List<Tensor>();
+        var finishedHidden = new List<Tensor>();
+        var spans = new List<Tensor>();
+        var spanOutputs = new List<Tensor>();
+        int running = batch;
+        for (int t = 0; t < steps; t++)
         {
-            using var stepScope = NewDisposeScope();
-            Tensor gates = addmm(gatesFromInput.select(1, t), m, recurrentT, beta: 1, alpha: 1);
-            Tensor[] g = gates.chunk(4, 1);
-            Tensor newC = g[2].sigmoid() * c + g[0].sigmoid() * g[1].tanh();
-            if (cellClip is float cc) newC = newC.clamp(-cc, cc);
-            Tensor newM = (g[3].sigmoid() * newC.tanh()).mm(projectionT);
-            if (projectionClip is float pc) newM = newM.clamp(-pc, pc);
-            Tensor real = stepMask.select(1, t);
-            c = where(real, newC, c).MoveToOuterDisposeScope();
-            m = where(real, newM, m).MoveToOuterDisposeScope();
-            outputs[t] = (newM * stepWeight.select(1, t)).MoveToOuterDisposeScope();
+            int active = ActiveRows(lengths, t, running);
+            if (active < running)
+            {
+                // Rows active..running-1 ended at the previous step: keep their final state aside.
+                finishedCells.Add(c.narrow(0, active, running - active));
+                finishedHidden.Add(m.narrow(0, active, running - active));
+                c = c.narrow(0, 0, active);
+                m = m.narrow(0, 0, active);
+                if (spanOutputs.Count > 0) spans.Add(PadRows(stack(spanOutputs), batch));
+                spanOutputs.Clear();
+                running = active;
+            }
+            Tensor previousC = c;
+            using (NewDisposeScope())
+            {
+                // Gate temporaries die with this scope: kept for all steps they would cost gigabytes.
+                Tensor gates = addmm(gatesFromInput[t].narrow(0, 0, running), m, recurrentT, beta: 1, alpha: 1);
+                Tensor[] g = gates.chunk(4, 1);
+                Tensor newC = g[2].sigmoid() * c + g[0].sigmoid() * g[1].tanh();
+                if (cellClip is float cc) newC = newC.clamp(-cc, cc);
+                Tensor newM = (g[3].sigmoid() * newC.tanh()).mm(projectionT);
+                if (projectionClip is float pc) newM = newM.clamp(-pc, pc);
+                c = newC.MoveToOuterDisposeScope();
+                m = newM.MoveToOuterDisposeScope();
+            }
+            // m lives on in the outputs; the previous c only in autograd's graph, which holds its own reference.
+            if (!ReferenceEquals(previousC, initial?.Cell)) previousC.Dispose();
+            spanOutputs.Add(m);
         }
-        if (steps == 0)
+        if (spanOutputs.Count > 0) spans.Add(PadRows(stack(spanOutputs), batch));
+        Tensor output = spans.Count switch
         {
-            // Never hand the caller's initial state back as the final one: both get disposed.
-            c = c.clone();
-            m = m.clone();
-        }
-        Tensor output = steps > 0 ? stack(outputs, 1) : zeros(batch, 0, projectionSize, dtype: input.dtype, device: input.device);
-        return (output.MoveToOuterDisposeScope(), new LstmState(c.MoveToOuterDisposeScope(), m.MoveToOuterDisposeScope()));
+            0 => zeros(0, batch, projectionSize, dtype: input.dtype, device: input.device),
+            1 => spans[0],
+            _ => cat(spans, 0),
+        };
+
+        // Rows ended in decreasing blocks; put them back in row order behind the still-running ones.
+        finishedCells.Reverse();
+        finishedHidden.Reverse();
+        Tensor finalC = cat([c, .. finishedCells], 0);
+        Tensor finalM = cat([m, .. finishedHidden], 0);
+        return (output.MoveToOuterDisposeScope(), new LstmState(finalC.MoveToOuterDisposeScope(), finalM.MoveToOuterDisposeScope()));
+    }
+
+    private static int ActiveRows(int[] lengths, int step, int running)
+    {
+        while (running > 0 && lengths[running - 1] <= step) running--;
+        return running;
+    }
+
+    private static Tensor PadRows(Tensor span, int batch)
+    {
+        long rows = span.shape[1];
+        return rows == batch ? span : nn.functional.pad(span, [0, 0, 0, batch - rows]);
     }
 }
 
