@@ -70,6 +70,9 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
         forgetOffset.narrow(0, 2 * cellSize, cellSize).fill_(1.0f);
         // All steps' input halves in one product, produced feature-major ([4C, T·B]) so no transpose copy is needed.
         Tensor gatesFromInput = addmm((bias + forgetOffset).unsqueeze(1), inputWeight, input.reshape(steps * batch, -1).t(), beta: 1, alpha: 1);
+        // One view per step, made by a single op: slicing the big tensor step by step would make
+        // backward build a full-size gradient for every step.
+        Tensor[] stepGates = steps == 0 ? [] : gatesFromInput.view(4 * cellSize, steps, batch).unbind(1);
 
         var finishedCells = new List<Tensor>();
         var finishedHidden = new List<Tensor>();
@@ -94,7 +97,7 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
             using (NewDisposeScope())
             {
                 // Gate temporaries die with this scope: kept for all steps they would cost gigabytes.
-                Tensor gates = addmm(gatesFromInput.narrow(1, t * batch, running), recurrentWeight, m, beta: 1, alpha: 1); // [4C, rows]
+                Tensor gates = addmm(stepGates[t].narrow(1, 0, running), recurrentWeight, m, beta: 1, alpha: 1); // [4C, rows]
                 Tensor[] g = gates.chunk(4, 0);
                 Tensor newC = g[2].sigmoid() * c + g[0].sigmoid() * g[1].tanh();
                 if (cellClip is float cc) newC = newC.clamp(-cc, cc);
