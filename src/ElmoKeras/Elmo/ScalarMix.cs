@@ -30,14 +30,25 @@ internal sealed class ScalarMix : nn.Module<Tensor, Tensor?, Tensor>
     /// <summary>The scale γ [1].</summary>
     public Parameter Gamma => gamma;
 
-    /// <param name="layers">[B, L, T, D].</param>
-    /// <param name="mask">[B, T] bool; needed only for layer norm.</param>
+    /// <summary>Whether each layer is normalised before mixing (which makes the mix non-linear in the layers).</summary>
+    public bool LayerNorm => layerNorm;
+
+    /// <param name="layers">[B, L, ...]: layers on dimension 1, e.g. [B, L, T, D] or per-layer means [B, L, D].</param>
+    /// <param name="mask">[B, T] bool; needed only for layer norm, which needs [B, L, T, D].</param>
     public override Tensor forward(Tensor layers, Tensor? mask)
+    {
+        using var scope = NewDisposeScope();
+        return (gamma * Weighted(layers, mask)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Σ_j softmax(w)_j · h_j without γ (TF Hub clones pool this for <c>default</c>).</summary>
+    public Tensor Weighted(Tensor layers, Tensor? mask)
     {
         using var scope = NewDisposeScope();
         Tensor x = layers;
         if (layerNorm)
         {
+            if (layers.dim() != 4) throw new ArgumentException($"Layer normalisation in the scalar mix needs layers [B, L, T, D], got {layers.dim()} dimensions.", nameof(layers));
             if (mask is null) throw new ArgumentException("Layer normalisation in the scalar mix needs the token mask.", nameof(mask));
             Tensor m = mask.to_type(x.dtype).unsqueeze(1).unsqueeze(3);            // [B, 1, T, 1]
             Tensor count = m.sum() * x.shape[3];
@@ -46,7 +57,9 @@ internal sealed class ScalarMix : nn.Module<Tensor, Tensor?, Tensor>
             Tensor variance = ((masked - mean) * m).pow(2).sum([0, 2, 3], keepdim: true) / count;
             x = (x - mean) / (variance + LayerNormEpsilon).sqrt();
         }
-        Tensor normalised = nn.functional.softmax(weights, 0).reshape(1, -1, 1, 1);
-        return (gamma * (x * normalised).sum(1)).MoveToOuterDisposeScope();
+        long[] shape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
+        shape[1] = -1;
+        Tensor normalised = nn.functional.softmax(weights, 0).reshape(shape);
+        return (x * normalised).sum(1).MoveToOuterDisposeScope();
     }
 }
