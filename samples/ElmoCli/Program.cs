@@ -2,8 +2,10 @@ using System.CommandLine;
 using ElmoCli;
 using ElmoCli.Bench;
 using ElmoCli.Embed;
+using ElmoCli.RandomModel;
 
 var root = new RootCommand("ElmoKeras command-line tools: ELMo embeddings for .NET.");
 root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(RandomModelCommand.Create());
 return await CommandRunner.InvokeAsync(root, args);

@@ -23,6 +23,7 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
 
         RunBatch(sentences, batches[0]);
         if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
+        double? rssAfterWarmup = ProcStatusMegabytes("VmRSS:");
         long tokens = sentences.Sum(s => (long)s.Length);
         var clock = Stopwatch.StartNew();
         foreach (int[] batch in batches)
@@ -43,7 +44,9 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
             Seconds: Math.Round(seconds, 3),
             TokensPerSecond: Math.Round(tokens / seconds, 1),
             SentencesPerSecond: Math.Round(sentences.Length / seconds, 2),
-            PeakRssMegabytes: PeakRssMegabytes());
+            PeakRssMegabytes: ProcStatusMegabytes("VmHWM:"),
+            RssAfterWarmupMegabytes: rssAfterWarmup,
+            RssEndMegabytes: ProcStatusMegabytes("VmRSS:"));
     }
 
     private void RunBatch(string[][] sentences, int[] batch)
@@ -78,18 +81,19 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
             .ToArray();
     }
 
-    private static double? PeakRssMegabytes()
+    /// <summary>A memory figure of this process from /proc (VmHWM: peak resident, VmRSS: resident now), or null off Linux.</summary>
+    private static double? ProcStatusMegabytes(string field)
     {
         const string status = "/proc/self/status";
         if (!File.Exists(status)) return null;
-        string? line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        string? line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
         return line is null ? null : Math.Round(long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0, 1);
     }
 }
 
 /// <summary>One benchmark measurement, printed as a JSON line.</summary>
 internal sealed record BenchResult(string Mode, string Device, int Threads, int Sentences, long Tokens, int BatchSize, bool Bucketing,
-    double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes)
+    double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes, double? RssAfterWarmupMegabytes, double? RssEndMegabytes)
 {
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 }

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using ElmoKeras.Elmo;
+
+namespace ElmoCli.RandomModel;
+
+/// <summary>
+/// <c>elmo random-model</c>: writes a random-weight model of a published architecture in the
+/// bilm-tf layout (<c>options.json</c> + <c>weights.hdf5</c>), for benchmarks and tests where the
+/// real weights cannot be downloaded.
+/// </summary>
+internal static class RandomModelCommand
+{
+    public static Command Create()
+    {
+        var arch = new Option<string>("--arch") { Description = "small, medium or original.", Required = true };
+        var output = new Option<DirectoryInfo>("--output-dir") { Description = "Folder to write options.json and weights.hdf5 into.", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
+        var command = new Command("random-model", "Write a random-weight ELMo of a published architecture (options.json + weights.hdf5).");
+        foreach (Option option in new Option[] { arch, output, seed }) command.Options.Add(option);
+        command.SetAction((result, _) =>
+        {
+            ElmoOptions options = ElmoArchitectures.ByName(result.GetValue(arch)!);
+            string dir = result.GetValue(output)!.FullName;
+            using ElmoModel model = ElmoModel.CreateRandom(options, result.GetValue(seed));
+            model.Save(Path.Combine(dir, "weights.hdf5"), Path.Combine(dir, "options.json"));
+            Console.Error.WriteLine($"wrote {Path.Combine(dir, "options.json")} and {Path.Combine(dir, "weights.hdf5")}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}

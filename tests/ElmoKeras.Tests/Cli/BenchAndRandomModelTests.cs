@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Text.Json;
+using ElmoCli;
+using ElmoCli.Bench;
+using ElmoCli.RandomModel;
+using ElmoKeras.Elmo;
+using ElmoKeras.Tests.TestSupport;
+
+namespace ElmoKeras.Tests.Cli;
+
+public sealed class BenchAndRandomModelTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("elmokeras-bench-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public void BenchTakesPositiveThenNegativeReviewsInOrdinalOrderCutToMaxTokens()
+    {
+        string root = Path.Combine(dir, "aclImdb");
+        Directory.CreateDirectory(Path.Combine(root, "test", "pos"));
+        Directory.CreateDirectory(Path.Combine(root, "test", "neg"));
+        File.WriteAllText(Path.Combine(root, "test", "pos", "10_7.txt"), "second positive review");
+        File.WriteAllText(Path.Combine(root, "test", "pos", "1_9.txt"), "first   positive\nreview here");
+        File.WriteAllText(Path.Combine(root, "test", "neg", "0_2.txt"), string.Join(' ', Enumerable.Repeat("bad", 200)));
+
+        string[][] sentences = BenchJob.LoadSentences(dir, count: 3, maxTokens: 150);
+        // Ordinal order puts "10_7" before "1_9".
+        Assert.Equal(["second", "positive", "review"], sentences[0]);
+        Assert.Equal(["first", "positive", "review", "here"], sentences[1]);
+        Assert.Equal(150, sentences[2].Length);
+
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        BenchResult result = new BenchJob(elmo, new BenchSettings(dir, Count: 3, BatchSize: 2, Threads: 1)).Run(CancellationToken.None);
+        Assert.Equal(3, result.Sentences);
+        Assert.Equal(157, result.Tokens);
+        Assert.True(result.TokensPerSecond > 0);
+        var json = JsonDocument.Parse(result.ToJson()).RootElement;
+        Assert.Equal(157, json.GetProperty("tokens").GetInt64());
+        Assert.True(json.TryGetProperty("tokens_per_second", out _));
+    }
+
+    [Fact]
+    public void TrainModeRunsForwardAndBackward()
+    {
+        string root = Path.Combine(dir, "test");
+        Directory.CreateDirectory(Path.Combine(root, "pos"));
+        Directory.CreateDirectory(Path.Combine(root, "neg"));
+        File.WriteAllText(Path.Combine(root, "pos", "1_8.txt"), "good film");
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        BenchResult result = new BenchJob(elmo, new BenchSettings(dir, Count: 1, Mode: BenchMode.Train, Threads: 1)).Run(CancellationToken.None);
+        Assert.Equal("train", result.Mode);
+        Assert.Equal(2, result.Tokens);
+    }
+
+    [Fact]
+    public async Task RandomModelOfThePublishedSmallArchitectureLoadsWithItsParameterCount()
+    {
+        var root = new RootCommand();
+        root.Subcommands.Add(RandomModelCommand.Create());
+        var error = new StringWriter();
+        Assert.Equal(0, await CommandRunner.InvokeAsync(root, ["random-model", "--arch", "small", "--output-dir", dir, "--seed", "3"], error));
+        using var elmo = ElmoModel.Load(Path.Combine(dir, "options.json"), Path.Combine(dir, "weights.hdf5"));
+        Assert.Equal(ElmoArchitectures.Small, elmo.Options);
+        // Published: 13.6M parameters (the padding row of the character table is not stored).
+        long parameters = elmo.Network.parameters().Sum(p => p.numel()) - elmo.Options.CharCnn.EmbeddingDim;
+        Assert.InRange(parameters, 13_550_000, 13_650_000);
+    }
+}
