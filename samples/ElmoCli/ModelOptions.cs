@@ -30,6 +30,8 @@ internal sealed class ModelOptions
 
     public static Device ParseDevice(string text)
     {
+        // First touch of TorchSharp: load it here so a missing native prerequisite gets our explanation.
+        TorchRuntime.EnsureLoaded();
         string value = text.Trim().ToLowerInvariant();
         if (value == "cpu") return CPU;
         if (value == "cuda" || value.StartsWith("cuda:", StringComparison.Ordinal))
