@@ -108,3 +108,25 @@ public class ElmoHeadTests
         Assert.Empty(ElmoInputs.FromSentences([""])[0]);
     }
 }
+
+public class LayerMeansCacheTests
+{
+    [Fact]
+    public void CachedMeansGiveTheSameDefaultOutputAsTheFullPath()
+    {
+        string[][] sentences = Fixtures.ReadSentences().SelectMany(c => c).Take(9).Select(s => s.Split(' ')).Append([]).ToArray();
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        using var head = new ElmoHead(elmo.Options, layerNorm: false, defaultIncludesGamma: true);
+        using (no_grad()) { head.Mix.Weights.copy_(tensor(new[] { 0.2f, 0.5f, -0.4f })); head.Mix.Gamma.fill_(1.3f); }
+
+        using Tensor means = LayerMeansCache.Compute(elmo, sentences, batchSize: 4);
+        Assert.Equal(new long[] { 10, 3, 32 }, means.shape);
+        using Tensor cached = head.FromLayerMeans(means);
+        using ElmoEmbeddings full = elmo.Embed(sentences);
+        using Tensor direct = head.Compute(ElmoOutput.Default, full.Layers, full.Mask);
+        using Tensor diff = (cached - direct).abs().max();
+        Assert.True(diff.item<float>() < 1e-6f, $"max |diff| {diff.item<float>():E2}");
+        using Tensor emptyRow = cached[9].abs().max();
+        Assert.Equal(0f, emptyRow.item<float>());
+    }
+}
