@@ -19,13 +19,13 @@ internal sealed class ModelOptions
         command.Options.Add(Device);
     }
 
-    public ElmoModel Load(ParseResult result, bool stateful)
+    public ElmoModel Load(ParseResult result, bool stateful, bool bfloat16 = false)
     {
         FileInfo? options = result.GetValue(OptionsFile);
         FileInfo? weights = result.GetValue(WeightFile);
         if (options is null || weights is null)
             throw new ArgumentException("No ELMo model given: pass --options-file FILE and --weight-file FILE (an AllenNLP/bilm-tf options.json and its weights .hdf5).");
-        return ElmoModel.Load(options.FullName, weights.FullName, new ElmoModelSettings { Device = ParseDevice(result.GetValue(Device)!), Stateful = stateful });
+        return ElmoModel.Load(options.FullName, weights.FullName, new ElmoModelSettings { Device = ParseDevice(result.GetValue(Device)!), Stateful = stateful, ComputeType = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32 });
     }
 
     public static Device ParseDevice(string text)

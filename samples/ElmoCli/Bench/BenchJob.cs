@@ -41,6 +41,7 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
             Tokens: tokens,
             BatchSize: settings.BatchSize,
             Bucketing: settings.Bucketing,
+            ComputeType: settings.BFloat16 ? "bfloat16" : "float32",
             Seconds: Math.Round(seconds, 3),
             TokensPerSecond: Math.Round(tokens / seconds, 1),
             SentencesPerSecond: Math.Round(sentences.Length / seconds, 2),
@@ -92,7 +93,7 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
 }
 
 /// <summary>One benchmark measurement, printed as a JSON line.</summary>
-internal sealed record BenchResult(string Mode, string Device, int Threads, int Sentences, long Tokens, int BatchSize, bool Bucketing,
+internal sealed record BenchResult(string Mode, string Device, int Threads, int Sentences, long Tokens, int BatchSize, bool Bucketing, string ComputeType,
     double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes, double? RssAfterWarmupMegabytes, double? RssEndMegabytes)
 {
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });

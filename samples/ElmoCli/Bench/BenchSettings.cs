@@ -17,4 +17,5 @@ internal sealed record BenchSettings(
     int MaxTokens = 150,
     int Threads = 2,
     BenchMode Mode = BenchMode.Embed,
-    bool Bucketing = true);
+    bool Bucketing = true,
+    bool BFloat16 = false);

@@ -33,6 +33,8 @@ public sealed class ElmoModel : IDisposable
         Settings = settings;
         Device = settings.Device ?? CPU;
         logger = settings.Logger ?? NullLogger.Instance;
+        if (settings.ComputeType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
+            throw new ArgumentException($"ComputeType must be Float32, BFloat16 or Float16, got {settings.ComputeType}.", nameof(settings));
         network = new ElmoBiLm(options);
         network.eval();
     }
@@ -75,7 +77,7 @@ public sealed class ElmoModel : IDisposable
         try
         {
             ElmoWeightMap.Load(model.network, weights);
-            model.network.to(model.Device);
+            model.network.to(model.Device).to(settings?.ComputeType ?? ScalarType.Float32);
             model.logger.LogInformation("Loaded ELMo ({Layers} LSTM layers, dim {Dim}, projection {Projection}) from {Path} on {Device}",
                 options.Lstm.NumLayers, options.Lstm.Dim, options.Lstm.ProjectionDim, weights.Path, model.Device);
             return model;
@@ -107,7 +109,7 @@ public sealed class ElmoModel : IDisposable
             // The padding character's row must stay zero, as in the real weight files.
             model.network.TokenEncoder.CharEmbedding[0].zero_();
         }
-        model.network.to(model.Device);
+        model.network.to(model.Device).to(model.Settings.ComputeType);
         return model;
     }
 
@@ -177,7 +179,7 @@ public sealed class ElmoModel : IDisposable
         // window and the token mask zeroes it.
         Tensor stacked = stack(layers, 0).narrow(1, 1, batch.MaxLength).index_select(2, tensors.Restore).permute(2, 0, 1, 3);
         Tensor tokenWeight = tensors.TokenMask.unsqueeze(1).unsqueeze(3).to_type(stacked.dtype); // [B, 1, T, 1]
-        Tensor result = stacked * tokenWeight;
+        Tensor result = (stacked * tokenWeight).to_type(ScalarType.Float32);
         return (result.MoveToOuterDisposeScope(), tensors.TokenMask.MoveToOuterDisposeScope());
     }
 
@@ -190,8 +192,8 @@ public sealed class ElmoModel : IDisposable
             var grown = new LstmState[count];
             for (int i = 0; i < count; i++)
             {
-                Tensor c = zeros(rows, Options.Lstm.Dim, device: Device);
-                Tensor m = zeros(rows, Options.Lstm.ProjectionDim, device: Device);
+                Tensor c = zeros(rows, Options.Lstm.Dim, dtype: Settings.ComputeType, device: Device);
+                Tensor m = zeros(rows, Options.Lstm.ProjectionDim, dtype: Settings.ComputeType, device: Device);
                 if (states is not null)
                 {
                     long old = states[i].Cell.shape[0];

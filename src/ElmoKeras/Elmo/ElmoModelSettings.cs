@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ElmoKeras.Elmo;
@@ -16,6 +17,15 @@ public sealed record ElmoModelSettings
     /// </summary>
     /// <value>Default: false (every batch starts from zero states, so a sentence always gets the same vectors).</value>
     public bool Stateful { get; init; }
+
+    /// <summary>
+    /// The number type the bi-LM computes in. <see cref="ScalarType.BFloat16"/> roughly halves the
+    /// memory traffic of the recurrent products and uses bf16 matrix units (NVIDIA tensor cores, or
+    /// CPUs with AVX-512 BF16/AMX), at the price of about two significant digits: outputs then differ
+    /// from the reference by up to a few hundredths (see docs/performance.md). Outputs are float32 either way.
+    /// </summary>
+    /// <value>Default: <see cref="ScalarType.Float32"/>, which reproduces bilm-tf to 1e-5.</value>
+    public ScalarType ComputeType { get; init; } = ScalarType.Float32;
 
     /// <summary>Receives load and run diagnostics.</summary>
     /// <value>Default: none.</value>

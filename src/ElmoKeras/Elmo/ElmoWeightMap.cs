@@ -55,7 +55,7 @@ internal static class ElmoWeightMap
         foreach (Entry entry in Entries(network.Options, network))
         {
             using var scope = NewDisposeScope();
-            Tensor value = entry.Export!().contiguous().cpu();
+            Tensor value = entry.Export!().to_type(ScalarType.Float32).contiguous().cpu();
             yield return new WeightArray(entry.Name, entry.Shape, value.data<float>().ToArray());
         }
     }

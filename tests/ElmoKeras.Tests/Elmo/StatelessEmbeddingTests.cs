@@ -110,3 +110,29 @@ public class StatelessEmbeddingTests
         Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 }
+
+public class ComputeTypeTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void BFloat16ModelStaysCloseToFloat32AndReturnsFloat32()
+    {
+        string[][] sentences = Fixtures.ReadSentences().SelectMany(c => c).Take(6).Select(s => s.Split(' ')).ToArray();
+        using var full = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        using var half = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights, new ElmoModelSettings { ComputeType = TorchSharp.torch.ScalarType.BFloat16 });
+        using ElmoEmbeddings a = full.Embed(sentences), b = half.Embed(sentences);
+        Assert.Equal(TorchSharp.torch.ScalarType.Float32, b.Layers.dtype);
+        using var diff = (a.Layers - b.Layers).abs().max();
+        using var scale = a.Layers.abs().max();
+        output.WriteLine($"bf16 vs fp32: max |diff| {diff.item<float>():E2} (values up to {scale.item<float>():F2})");
+        Assert.True(diff.item<float>() < 0.1f, $"max |diff| {diff.item<float>()}");
+        Assert.True(diff.item<float>() > 0f, "bf16 should not be bit-identical to fp32");
+    }
+
+    [Fact]
+    public void UnsupportedComputeTypeIsRejected()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => ElmoModel.CreateRandom(ElmoOptions.Load(Fixtures.ElmoOptions), 0,
+            new ElmoModelSettings { ComputeType = TorchSharp.torch.ScalarType.Int32 }));
+        Assert.Contains("ComputeType must be Float32, BFloat16 or Float16, got Int32", ex.Message);
+    }
+}
