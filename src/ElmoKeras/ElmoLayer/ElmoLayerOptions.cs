@@ -1,0 +1,33 @@
+namespace ElmoKeras.ElmoLayer;
+
+/// <summary>Less common settings of <see cref="ElmoEmbeddingLayer"/>, each defaulting to TF Hub's behaviour.</summary>
+public sealed record ElmoLayerOptions
+{
+    /// <summary>Normalise each layer (masked, over the batch) before the scalar mix, as bilm-tf's <c>do_layer_norm</c>.</summary>
+    /// <value>Default: false (TF Hub's module does not).</value>
+    public bool LayerNorm { get; init; }
+
+    /// <summary>
+    /// Whether the pooled <c>default</c> output is pooled from γ·mix (true) or from the mix without γ
+    /// (as DeepPavlov's Hub-compatible clone does). TF Hub does not document it; the graph's node
+    /// names suggest γ is inside.
+    /// </summary>
+    /// <value>Default: true.</value>
+    public bool DefaultIncludesGamma { get; init; } = true;
+
+    /// <summary>Initial unnormalised layer weights w (one per layer), e.g. a Hub module's trained <c>aggregation/weights</c>.</summary>
+    /// <value>Default: zeros (an even mix).</value>
+    public IReadOnlyList<float>? InitialMixWeights { get; init; }
+
+    /// <summary>Initial γ, e.g. a Hub module's <c>aggregation/scaling</c>.</summary>
+    /// <value>Default: 1.</value>
+    public float InitialGamma { get; init; } = 1f;
+
+    /// <summary>Examples per bi-LM batch when <c>Fit</c> caches a frozen layer's features.</summary>
+    /// <value>Default: 64.</value>
+    public int CacheBatchSize { get; init; } = 64;
+
+    /// <summary>Dispose the <see cref="Elmo.ElmoModel"/> with the layer.</summary>
+    /// <value>Default: false (the caller owns the model).</value>
+    public bool OwnsModel { get; init; }
+}

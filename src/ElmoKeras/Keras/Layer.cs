@@ -1,0 +1,215 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ElmoKeras.Keras;
+
+/// <summary>
+/// The base of every layer, as in Keras: weights are made lazily by <see cref="Build"/> on the
+/// first call, <see cref="Call"/> computes, masks flow through <see cref="ComputeMask"/>, and
+/// <see cref="Apply(KerasTensor[])"/> records the layer in a functional graph.
+/// Subclass it to write your own layer. Layers own native memory: dispose them (a
+/// model disposes its layers).
+/// </summary>
+public abstract class Layer : IDisposable
+{
+    private readonly List<Weight> weights = [];
+    private bool trainable = true;
+    private bool disposed;
+
+    /// <summary>Creates a layer; without a name it gets one from its type, made unique within its model.</summary>
+    protected Layer(string? name)
+    {
+        if (name is not null && (name.Length == 0 || name.Contains('/')))
+            throw new ArgumentException($"Layer name '{name}' must be non-empty and must not contain '/'.", nameof(name));
+        Name = name ?? DefaultName();
+        NameWasGiven = name is not null;
+    }
+
+    /// <summary>The layer's name: unique within a model (Keras-style defaults such as <c>dense_1</c>).</summary>
+    public string Name { get; internal set; }
+
+    internal bool NameWasGiven { get; }
+
+    /// <summary>Whether <see cref="Build"/> has run.</summary>
+    public bool Built { get; private set; }
+
+    /// <summary>
+    /// Whether training may change the layer's weights. Setting false freezes all of them (they
+    /// move to <see cref="NonTrainableWeights"/>); recompile the model after changing it.
+    /// </summary>
+    public virtual bool Trainable
+    {
+        get => trainable;
+        set
+        {
+            trainable = value;
+            SyncRequiresGrad();
+            TrainableChanged?.Invoke(this, EventArgs.Empty);
+        }
+    }
+
+    internal event EventHandler? TrainableChanged;
+
+    /// <summary>Whether the layer passes masks on (or consumes them) rather than dropping them.</summary>
+    public virtual bool SupportsMasking => false;
+
+    /// <summary>All weights, trainable first as Keras lists them.</summary>
+    public IReadOnlyList<Weight> Weights => [.. TrainableWeights, .. NonTrainableWeights];
+
+    /// <summary>Weights training changes.</summary>
+    public IReadOnlyList<Weight> TrainableWeights => weights.Where(w => w.Trainable).ToList();
+
+    /// <summary>Weights training leaves alone.</summary>
+    public IReadOnlyList<Weight> NonTrainableWeights => weights.Where(w => !w.Trainable).ToList();
+
+    /// <summary>Number of scalars in all weights.</summary>
+    public long CountParams() => weights.Sum(w => w.Parameter.numel());
+
+    /// <summary>
+    /// Calls the layer on symbolic inputs, building it if needed, and returns the symbolic output.
+    /// </summary>
+    public KerasTensor Apply(params KerasTensor[] inputs)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Length == 0) throw new ArgumentException($"Layer '{Name}' was called with no inputs.", nameof(inputs));
+        var shapes = inputs.Select(i => i.Shape).ToArray();
+        var dtypes = inputs.Select(i => i.DType).ToArray();
+        CheckInputs(shapes, dtypes);
+        EnsureBuilt(shapes);
+        var node = new Node(this, inputs);
+        node.Output = new KerasTensor(ComputeOutputShape(shapes), ComputeOutputDType(dtypes), Name, node);
+        return node.Output;
+    }
+
+    /// <summary>Runs the layer eagerly on concrete values (inference mode unless <paramref name="training"/>).</summary>
+    public LayerValue Invoke(IReadOnlyList<LayerValue> inputs, bool training = false)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (!Built)
+        {
+            var shapes = inputs.Select(v => v.Tensor is { } t ? (IReadOnlyList<long?>)[null, .. t.shape.Skip(1).Select(d => (long?)d)] : (IReadOnlyList<long?>)[null, 1L]).ToArray();
+            EnsureBuilt(shapes);
+        }
+        LayerValue output = Call(inputs, training);
+        Tensor? mask = ComputeMask(inputs, output);
+        return ReferenceEquals(mask, output.Mask) ? output : output.WithMask(mask);
+    }
+
+    /// <summary>Creates the weights for inputs of <paramref name="inputShapes"/> (batch dimension null).</summary>
+    protected virtual void Build(IReadOnlyList<IReadOnlyList<long?>> inputShapes) { }
+
+    /// <summary>Computes the output for a batch.</summary>
+    /// <param name="inputs">One value per input, each with its mask.</param>
+    /// <param name="training">True inside <c>Fit</c>: dropout and similar behave differently.</param>
+    protected abstract LayerValue Call(IReadOnlyList<LayerValue> inputs, bool training);
+
+    /// <summary>The output shape for inputs of <paramref name="inputShapes"/>; by default the first input's.</summary>
+    public virtual IReadOnlyList<long?> ComputeOutputShape(IReadOnlyList<IReadOnlyList<long?>> inputShapes) => inputShapes[0];
+
+    /// <summary>The output element type; by default float32.</summary>
+    protected virtual DType ComputeOutputDType(IReadOnlyList<DType> inputTypes) => DType.Float32;
+
+    /// <summary>
+    /// The output's mask. By default: the mask <see cref="Call"/> attached, else the first input's
+    /// mask when <see cref="SupportsMasking"/>, else none.
+    /// </summary>
+    protected virtual Tensor? ComputeMask(IReadOnlyList<LayerValue> inputs, LayerValue output) =>
+        output.Mask ?? (SupportsMasking ? inputs[0].Mask : null);
+
+    /// <summary>Checks symbolic inputs before building; throw <see cref="ArgumentException"/> naming the layer.</summary>
+    protected virtual void CheckInputs(IReadOnlyList<IReadOnlyList<long?>> inputShapes, IReadOnlyList<DType> inputTypes)
+    {
+        for (int i = 0; i < inputTypes.Count; i++)
+            if (inputTypes[i] == DType.String && !AcceptsText)
+                throw new ArgumentException($"Layer '{Name}' ({GetType().Name}) expects numeric input, but input {i} is text (dtype string, shape {KerasTensor.FormatShape(inputShapes[i])}). Put a text layer such as ElmoEmbeddingLayer first.");
+    }
+
+    /// <summary>Whether the layer takes text inputs.</summary>
+    protected virtual bool AcceptsText => false;
+
+    /// <summary>Creates a weight of <paramref name="shape"/> filled by <paramref name="initializer"/>.</summary>
+    protected Parameter AddWeight(string name, long[] shape, Initializer initializer, bool trainable = true)
+    {
+        ArgumentNullException.ThrowIfNull(initializer);
+        var parameter = new Parameter(initializer.Create(shape));
+        Register(name, parameter, trainable);
+        return parameter;
+    }
+
+    /// <summary>Registers an existing parameter (e.g. one owned by a TorchSharp module) as a weight of this layer.</summary>
+    protected void AddWeight(string name, Parameter existing, bool trainable)
+    {
+        ArgumentNullException.ThrowIfNull(existing);
+        Register(name, existing, trainable);
+    }
+
+    /// <summary>
+    /// Registers every parameter of an existing TorchSharp module as a weight of this layer, named
+    /// <c>prefix/parameter.path</c>; used to wrap big pretrained modules.
+    /// </summary>
+    protected void AddWeights(string prefix, nn.Module module, bool trainable)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        foreach (var (name, parameter) in module.named_parameters())
+            Register(prefix.Length == 0 ? name : $"{prefix}/{name}", parameter, trainable);
+    }
+
+    private void Register(string name, Parameter parameter, bool trainable)
+    {
+        if (weights.Any(w => w.Name == name)) throw new InvalidOperationException($"Layer '{Name}' already has a weight named '{name}'.");
+        weights.Add(new Weight(this, name, parameter, trainable));
+        SyncRequiresGrad();
+    }
+
+    private void SyncRequiresGrad()
+    {
+        foreach (Weight weight in weights) weight.Parameter.requires_grad = weight.Trainable;
+    }
+
+    private void EnsureBuilt(IReadOnlyList<IReadOnlyList<long?>> shapes)
+    {
+        if (Built) return;
+        Build(shapes);
+        Built = true;
+    }
+
+    internal LayerValue CallInternal(IReadOnlyList<LayerValue> inputs, bool training)
+    {
+        LayerValue output = Call(inputs, training);
+        Tensor? mask = ComputeMask(inputs, output);
+        return ReferenceEquals(mask, output.Mask) ? output : output.WithMask(mask);
+    }
+
+    private string DefaultName()
+    {
+        // Keras: Dense -> dense, GlobalAveragePooling1D -> global_average_pooling1d.
+        string type = GetType().Name;
+        var text = new System.Text.StringBuilder();
+        for (int i = 0; i < type.Length; i++)
+        {
+            if (char.IsUpper(type[i]) && i > 0 && (char.IsLower(type[i - 1]) || (i + 1 < type.Length && char.IsLower(type[i + 1])))) text.Append('_');
+            text.Append(char.ToLowerInvariant(type[i]));
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Frees the layer's native memory.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposed) return;
+        disposed = true;
+        if (disposing) foreach (Weight weight in weights) weight.Parameter.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{GetType().Name} '{Name}'";
+}

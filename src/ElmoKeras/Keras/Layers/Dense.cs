@@ -1,0 +1,77 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ElmoKeras.Keras.Layers;
+
+/// <summary><c>activation(x · kernel + bias)</c> over the last dimension; passes masks on.</summary>
+public sealed class Dense : Layer
+{
+    private readonly Func<Tensor, Tensor> activation;
+    private Parameter? kernel;
+    private Parameter? bias;
+
+    /// <param name="units">Output size.</param>
+    /// <param name="activation">linear (default), relu, sigmoid, tanh, softmax or gelu.</param>
+    /// <param name="useBias">Whether to add a bias.</param>
+    /// <param name="name">Layer name; default <c>dense</c>, <c>dense_1</c>, ….</param>
+    public Dense(int units, string? activation = null, bool useBias = true, string? name = null) : base(name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(units);
+        Units = units;
+        ActivationName = activation ?? "linear";
+        this.activation = Activations.Get(activation);
+        UseBias = useBias;
+    }
+
+    /// <summary>Output size.</summary>
+    public int Units { get; }
+
+    /// <summary>The activation's name.</summary>
+    public string ActivationName { get; }
+
+    /// <summary>Whether a bias is added.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>[input, units] (Keras layout).</summary>
+    public Parameter Kernel => kernel ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
+
+    /// <summary>[units], or null without bias.</summary>
+    public Parameter? Bias => bias;
+
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
+    protected override void CheckInputs(IReadOnlyList<IReadOnlyList<long?>> inputShapes, IReadOnlyList<DType> inputTypes)
+    {
+        base.CheckInputs(inputShapes, inputTypes);
+        if (inputShapes.Count != 1) throw new ArgumentException($"Layer '{Name}' (Dense) takes one input, got {inputShapes.Count}.");
+        if (inputShapes[0].Count < 2 || inputShapes[0][^1] is null)
+            throw new ArgumentException($"Layer '{Name}' (Dense) needs an input of rank >= 2 with a known last dimension, received shape {KerasTensor.FormatShape(inputShapes[0])}.");
+        if (Built && inputShapes[0][^1] != Kernel.shape[0])
+            throw new ArgumentException($"Layer '{Name}' expected input with last dimension {Kernel.shape[0]}, received shape {KerasTensor.FormatShape(inputShapes[0])}.");
+    }
+
+    /// <inheritdoc/>
+    protected override void Build(IReadOnlyList<IReadOnlyList<long?>> inputShapes)
+    {
+        long inputDim = inputShapes[0][^1]!.Value;
+        kernel = AddWeight("kernel", [inputDim, Units], Initializer.GlorotUniform);
+        if (UseBias) bias = AddWeight("bias", [Units], Initializer.Zeros);
+    }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<long?> ComputeOutputShape(IReadOnlyList<IReadOnlyList<long?>> inputShapes) => [.. inputShapes[0].Take(inputShapes[0].Count - 1), Units];
+
+    /// <inheritdoc/>
+    protected override LayerValue Call(IReadOnlyList<LayerValue> inputs, bool training)
+    {
+        Tensor x = inputs[0].ExpectTensor(Name);
+        if (x.shape[^1] != Kernel.shape[0])
+            throw new ArgumentException($"Layer '{Name}' expected input with last dimension {Kernel.shape[0]}, received shape [{string.Join(", ", x.shape)}].");
+        using var scope = NewDisposeScope();
+        Tensor y = x.matmul(Kernel);
+        if (bias is not null) y = y + bias;
+        return LayerValue.FromTensor(activation(y).MoveToOuterDisposeScope());
+    }
+}

@@ -1,0 +1,216 @@
+using ElmoKeras.Keras.Callbacks;
+using ElmoKeras.Keras.Metrics;
+using Microsoft.Extensions.Logging;
+using static TorchSharp.torch;
+
+namespace ElmoKeras.Keras;
+
+public sealed partial class Model
+{
+    /// <summary>
+    /// Trains the model, as Keras's <c>fit</c>. <paramref name="x"/> is string[] (one text per example),
+    /// string[][] (tokens), float[]/float[,]/int[,] or a Tensor; for several inputs an object[] with one
+    /// such array per input. <paramref name="y"/> is float[], int[], float[,] or a Tensor.
+    /// </summary>
+    /// <param name="x">Inputs, one row per example.</param>
+    /// <param name="y">Labels, one per example.</param>
+    /// <param name="batchSize">Examples per gradient step.</param>
+    /// <param name="epochs">Passes over the data.</param>
+    /// <param name="shuffle">Shuffle the training examples each epoch.</param>
+    /// <param name="callbacks">Hooks beyond the automatic <see cref="History"/> and progress bar.</param>
+    /// <param name="validationData">Data evaluated after each epoch (logged with a <c>val_</c> prefix).</param>
+    /// <param name="validationSplit">Fraction of the training data (taken from its end, before shuffling) held out for validation instead.</param>
+    /// <param name="seed">Makes shuffling and dropout reproducible.</param>
+    /// <param name="verbose">0 silent, 1 progress bar, 2 one line per epoch.</param>
+    /// <param name="cancellationToken">Stops between batches; the weights are those after the last finished batch.</param>
+    /// <exception cref="InvalidOperationException">Not compiled.</exception>
+    /// <exception cref="ArgumentException">Bad data: wrong type, count or shape; the message says which.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public History Fit(object x, object y, int batchSize = 32, int epochs = 1, (object X, object Y)? validationData = null,
+        double validationSplit = 0, bool shuffle = true, int? seed = null, IEnumerable<Callback>? callbacks = null, int verbose = 1,
+        CancellationToken cancellationToken = default)
+    {
+        EnsureCompiled("fit");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epochs);
+        if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
+        if (validationSplit > 0 && validationData is not null) throw new ArgumentException("Pass validationData or validationSplit, not both.");
+
+        ModelData[] inputs = InputData(x, "x");
+        ModelData labels = LabelData(y, inputs[0].Count, "y");
+        int[] trainIndex = Enumerable.Range(0, labels.Count).ToArray();
+        int[]? valIndex = null;
+        ModelData[]? valInputs = null;
+        ModelData? valLabels = null;
+        if (validationSplit > 0)
+        {
+            int held = (int)(labels.Count * validationSplit);
+            valIndex = trainIndex[^held..];
+            trainIndex = trainIndex[..^held];
+            (valInputs, valLabels) = (inputs, labels);
+        }
+        else if (validationData is var (vx, vy))
+        {
+            valInputs = InputData(vx, "validationData.X");
+            valLabels = LabelData(vy, valInputs[0].Count, "validationData.Y");
+            valIndex = Enumerable.Range(0, valLabels.Count).ToArray();
+        }
+
+        if (seed is int s) KerasRandom.SetSeed(s);
+        var random = seed is int s2 ? new Random(s2) : new Random();
+        var history = new History();
+        var all = new List<Callback> { history };
+        if (verbose > 0) all.Add(new ProgressBar(Output, verbose, interactive: ReferenceEquals(Output, Console.Out) && !Console.IsOutputRedirected)
+        {
+            Steps = (trainIndex.Length + batchSize - 1) / batchSize,
+            Epochs = epochs,
+        });
+        all.AddRange(callbacks ?? []);
+        foreach (Callback callback in all) callback.Model = this;
+
+        using var trainCache = FeatureCache.Create(this, inputs, batchSize, logger, cancellationToken);
+        using var valCache = valInputs is null ? null : ReferenceEquals(valInputs, inputs) ? null : FeatureCache.Create(this, valInputs, batchSize, logger, cancellationToken);
+        FeatureCache? validationCache = ReferenceEquals(valInputs, inputs) ? trainCache : valCache;
+
+        StopTraining = false;
+        foreach (Callback callback in all) callback.OnTrainBegin();
+        try
+        {
+            for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
+            {
+                foreach (Callback callback in all) callback.OnEpochBegin(epoch);
+                int[] order = shuffle ? trainIndex.OrderBy(_ => random.Next()).ToArray() : trainIndex;
+                var logs = RunEpoch(inputs, labels, order, batchSize, train: true, trainCache, all, cancellationToken);
+                if (valIndex is not null)
+                    foreach (var (name, value) in RunEpoch(valInputs!, valLabels!, valIndex, batchSize, train: false, validationCache, [], cancellationToken))
+                        logs["val_" + name] = value;
+                foreach (Callback callback in all) callback.OnEpochEnd(epoch, logs);
+                logger.LogInformation("Epoch {Epoch}/{Epochs}: {Logs}", epoch + 1, epochs, string.Join(", ", logs.Select(kv => $"{kv.Key}={kv.Value:F4}")));
+            }
+        }
+        finally
+        {
+            foreach (Callback callback in all) callback.OnTrainEnd();
+        }
+        return history;
+    }
+
+    /// <summary>Loss and metrics on <paramref name="x"/>, <paramref name="y"/>, as Keras's <c>evaluate</c>.</summary>
+    public IReadOnlyDictionary<string, double> Evaluate(object x, object y, int batchSize = 32, CancellationToken cancellationToken = default)
+    {
+        EnsureCompiled("evaluate");
+        ModelData[] inputs = InputData(x, "x");
+        ModelData labels = LabelData(y, inputs[0].Count, "y");
+        using var cache = FeatureCache.Create(this, inputs, batchSize, logger, cancellationToken);
+        return RunEpoch(inputs, labels, Enumerable.Range(0, labels.Count).ToArray(), batchSize, train: false, cache, [], cancellationToken);
+    }
+
+    /// <summary>
+    /// The model's output for <paramref name="x"/> (inference mode, no gradient), batched; a CPU
+    /// tensor [examples, ...]. Dispose it, or read it with <c>data&lt;float&gt;()</c>.
+    /// </summary>
+    public Tensor Predict(object x, int batchSize = 32, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (Outputs.Count != 1) throw new NotSupportedException($"Predict supports models with one output; model '{Name}' has {Outputs.Count}.");
+        ModelData[] inputs = InputData(x, "x");
+        using var noGrad = no_grad();
+        var parts = new List<Tensor>();
+        try
+        {
+            foreach (int[] batch in Enumerable.Range(0, inputs[0].Count).Chunk(batchSize))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                Tensor output = Forward(inputs.Select(d => d.Take(batch, CPU)).ToArray(), training: false)[0].ExpectTensor(Name);
+                parts.Add(output.cpu().DetachFromDisposeScope());
+            }
+            return parts.Count == 0 ? empty(0) : cat(parts, 0);
+        }
+        finally
+        {
+            foreach (Tensor part in parts) part.Dispose();
+        }
+    }
+
+    /// <summary>Predictions as a host array [examples, outputs] for a model with a 2-D output.</summary>
+    public float[,] PredictArray(object x, int batchSize = 32, CancellationToken cancellationToken = default)
+    {
+        using Tensor result = Predict(x, batchSize, cancellationToken);
+        if (result.dim() != 2) throw new InvalidOperationException($"PredictArray needs a 2-D output; the output has shape [{string.Join(", ", result.shape)}]. Use Predict().");
+        var array = new float[result.shape[0], result.shape[1]];
+        if (array.Length > 0) Buffer.BlockCopy(result.contiguous().data<float>().ToArray(), 0, array, 0, array.Length * sizeof(float));
+        return array;
+    }
+
+    private Dictionary<string, double> RunEpoch(ModelData[] inputs, ModelData labels, int[] order, int batchSize, bool train,
+        FeatureCache? cache, IReadOnlyList<Callback> callbacks, CancellationToken cancellationToken)
+    {
+        foreach (Metric metric in metrics) metric.Reset();
+        double lossSum = 0;
+        int seen = 0, batchNumber = 0;
+        using var gradMode = train ? null : no_grad();
+        foreach (int[] batch in order.Chunk(batchSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (Callback callback in callbacks) callback.OnBatchBegin(batchNumber);
+            using (var scope = NewDisposeScope())
+            {
+                LayerValue[] batchInputs = cache is null || !cache.CoversInputs ? inputs.Select(d => d.Take(batch, CPU)).ToArray() : new LayerValue[inputs.Length];
+                Tensor y = labels.TakeLabels(batch, loss!.LabelType, CPU);
+                Tensor predicted = Forward(batchInputs, train, cache?.Replacer(batch, train))[0].ExpectTensor(Name);
+                Tensor value = loss.Compute(predicted, y);
+                if (train && torchOptimizer is not null)
+                {
+                    torchOptimizer.zero_grad();
+                    value.backward();
+                    torchOptimizer.step();
+                }
+                lossSum += value.item<float>() * batch.Length;
+                seen += batch.Length;
+                foreach (Metric metric in metrics) metric.Update(predicted.detach(), y);
+            }
+            var logs = Logs(lossSum / seen);
+            foreach (Callback callback in callbacks) callback.OnBatchEnd(batchNumber, logs);
+            batchNumber++;
+        }
+        return Logs(seen == 0 ? double.NaN : lossSum / seen);
+    }
+
+    private Dictionary<string, double> Logs(double meanLoss)
+    {
+        var logs = new Dictionary<string, double>(StringComparer.Ordinal) { ["loss"] = meanLoss };
+        foreach (Metric metric in metrics) logs[metric.Name] = metric.Result();
+        return logs;
+    }
+
+    private ModelData[] InputData(object x, string what)
+    {
+        ArgumentNullException.ThrowIfNull(x, what);
+        object[] parts = Inputs.Count == 1 ? [x] : x is object[] array && array.GetType() == typeof(object[]) ? array
+            : throw new ArgumentException($"Model '{Name}' has {Inputs.Count} inputs; pass {what} as an object[] with one array per input.", what);
+        if (parts.Length != Inputs.Count) throw new ArgumentException($"Model '{Name}' has {Inputs.Count} inputs but {what} holds {parts.Length}.", what);
+        var data = new ModelData[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            data[i] = ModelData.From(parts[i], what);
+            KerasTensor input = Inputs[i];
+            if ((input.DType == DType.String) != data[i].IsText)
+                throw new ArgumentException($"Input '{input.Name}' has dtype {input.DType.ToString().ToLowerInvariant()} but {what} holds {(data[i].IsText ? "text" : "numbers")}.", what);
+            if (!data[i].IsText && input.Rank - 1 != data[i].ExampleShape.Length)
+                throw new ArgumentException($"Input '{input.Name}' expects examples of shape {KerasTensor.FormatShape(input.Shape.Skip(1).ToArray())}, but {what} has examples of shape [{string.Join(", ", data[i].ExampleShape)}] (rank {data[i].ExampleShape.Length + 1} data for a rank {input.Rank} input).", what);
+            if (data[i].Count != data[0].Count)
+                throw new ArgumentException($"All inputs need the same number of examples; input 0 has {data[0].Count}, input {i} has {data[i].Count}.", what);
+        }
+        return data;
+    }
+
+    private static ModelData LabelData(object y, int count, string what)
+    {
+        ModelData labels = ModelData.From(y, what);
+        if (labels.IsText) throw new ArgumentException($"{what} must be numeric labels (float[], int[], float[,] or a Tensor), not text.", what);
+        if (labels.Count != count) throw new ArgumentException($"{what} has {labels.Count} labels but the inputs have {count} examples.", what);
+        return labels;
+    }
+}

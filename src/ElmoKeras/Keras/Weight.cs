@@ -1,0 +1,35 @@
+using TorchSharp.Modules;
+
+namespace ElmoKeras.Keras;
+
+/// <summary>One variable of a layer: a TorchSharp parameter with a Keras-style name.</summary>
+public sealed class Weight
+{
+    internal Weight(Layer layer, string name, Parameter parameter, bool trainable)
+    {
+        Layer = layer;
+        Name = name;
+        Parameter = parameter;
+        OwnTrainable = trainable;
+    }
+
+    /// <summary>The layer that owns the weight.</summary>
+    public Layer Layer { get; }
+
+    /// <summary>The weight's name within its layer, e.g. <c>kernel</c>.</summary>
+    public string Name { get; }
+
+    /// <summary><c>layer/weight</c>: the key in weight files.</summary>
+    public string Path => $"{Layer.Name}/{Name}";
+
+    /// <summary>The values.</summary>
+    public Parameter Parameter { get; }
+
+    /// <summary>Whether training changes this weight (its own flag and its layer's).</summary>
+    public bool Trainable => OwnTrainable && Layer.Trainable;
+
+    internal bool OwnTrainable { get; }
+
+    /// <summary>The shape.</summary>
+    public long[] Shape => Parameter.shape;
+}
