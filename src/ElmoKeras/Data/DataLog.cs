@@ -11,6 +11,9 @@ internal static partial class DataLog
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Downloaded {Origin}: {Bytes} bytes, SHA-256 {Sha256}")]
     internal static partial void Downloaded(ILogger logger, Uri origin, long bytes, string sha256);
 
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Debug, Message = "Downloading {Origin}: {BytesReceived} of {TotalBytes} bytes")]
+    internal static partial void DownloadProgress(ILogger logger, Uri origin, long bytesReceived, long? totalBytes);
+
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Download of {Origin} failed ({Reason}); retry {Retry} of {MaxRetries} in {Delay}")]
     internal static partial void RetryingDownload(ILogger logger, Uri origin, int retry, int maxRetries, TimeSpan delay, string reason);
 

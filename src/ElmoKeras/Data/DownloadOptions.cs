@@ -38,7 +38,7 @@ public record DownloadOptions
     /// <value>Default 60 seconds; must be positive or <see cref="Timeout.InfiniteTimeSpan"/>.</value>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>The clock that retry delays and stall timeouts run on; tests substitute their own.</summary>
+    /// <summary>The clock that the waits between retries run on; tests substitute their own.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -56,6 +56,9 @@ internal static class Downloader
         }
     }
 
+    // Roughly ten log lines per download (every 10 MiB when the size is unknown), at least 1 MiB apart.
+    private static long LogStep(long? total) => Math.Max(ProgressStep, total is long t ? t / 10 : 10 * ProgressStep);
+
     internal static TimeSpan RetryDelay(TimeSpan initial, int attempt)
     {
         double ticks = initial.Ticks * Math.Pow(2, attempt);
@@ -80,7 +83,9 @@ internal static class Downloader
         DataLog.Downloading(options.Logger, origin, total, temporaryPath);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long received = 0;
-        await using (var file = new FileStream(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+        // Unbuffered (bufferSize 0): network reads arrive in large blocks anyway, and a failed write then
+        // leaves nothing buffered for Dispose to retry and fail on again (which would hide a full disk).
+        await using (var file = new FileStream(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true))
         {
             Stream body;
             try
@@ -94,7 +99,7 @@ internal static class Downloader
             await using (body.ConfigureAwait(false))
             {
                 byte[] buffer = new byte[BufferSize];
-                long nextReport = 0;
+                long nextReport = 0, nextLog = LogStep(total);
                 using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 while (true)
                 {
@@ -130,6 +135,11 @@ internal static class Downloader
                     {
                         progress?.Report(new DownloadProgress(origin, received, total));
                         nextReport = received + ProgressStep;
+                    }
+                    if (received >= nextLog)
+                    {
+                        DataLog.DownloadProgress(options.Logger, origin, received, total);
+                        nextLog = received + LogStep(total);
                     }
                 }
             }

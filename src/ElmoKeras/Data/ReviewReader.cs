@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -43,15 +44,23 @@ internal static class ReviewReader
         var texts = new string?[files.Count];
         var problems = new Malformed?[files.Count];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism ?? Math.Max(4, Environment.ProcessorCount) };
-        Parallel.For(0, files.Count, parallel, i =>
+        try
         {
-            string path = files[i].Path;
-            string? text = Decode(path, File.ReadAllBytes(path), out Malformed? problem);
-            if (text is not null && options.RemoveLineBreakTags)
-                text = Text.RemoveLineBreakTags(text);
-            texts[i] = text;
-            problems[i] = problem;
-        });
+            Parallel.For(0, files.Count, parallel, i =>
+            {
+                string path = files[i].Path;
+                string? text = Decode(path, File.ReadAllBytes(path), out Malformed? problem);
+                if (text is not null && options.RemoveLineBreakTags)
+                    text = Text.RemoveLineBreakTags(text);
+                texts[i] = text;
+                problems[i] = problem;
+            });
+        }
+        catch (AggregateException ex)
+        {
+            // Surface the read error itself (its message names the file), not the parallel loop's wrapper.
+            ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
+        }
 
         for (int i = 0; i < problems.Length; i++)
         {

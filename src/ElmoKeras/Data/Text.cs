@@ -19,7 +19,7 @@ public static partial class Text
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var result = new StringBuilder(Math.Min(text.Length, 16 * count));
+        var result = new StringBuilder((int)Math.Min(text.Length, 16L * count));
         int words = 0, i = 0;
         while (words < count)
         {

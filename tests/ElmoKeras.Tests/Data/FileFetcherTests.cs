@@ -187,6 +187,25 @@ public sealed class FileFetcherTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task FullDiskIsReportedPlainlyNotRetriedAndLeavesNothing()
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/dev/full"))
+            Assert.Skip("Needs Linux's /dev/full, whose writes fail with ENOSPC, to stand in for a full disk.");
+        server.Map("/data.bin", _ => Reply.Ok(payload));
+        string destination = temp.Combine("data.bin");
+        // The download's temporary file is made a link to /dev/full, so writing it fails as on a full disk.
+        File.CreateSymbolicLink(destination + ".download", "/dev/full");
+
+        var error = await Assert.ThrowsAsync<DownloadException>(() =>
+            Downloader.DownloadAsync(server.Url("/data.bin"), destination, Options(), null, timeout.Token));
+
+        Assert.StartsWith("Ran out of disk space writing", error.Message);
+        Assert.Contains("ELMOKERAS_HOME", error.Message);
+        Assert.Equal(1, server.RequestCount("/data.bin"));
+        Assert.Empty(TempFolder.Listing(temp.Path).Where(p => p.StartsWith("data.bin", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task DownloadFileAsyncWritesExactlyTheGivenPath()
     {
         server.Map("/data.bin", _ => Reply.Ok(payload));

@@ -131,6 +131,17 @@ public sealed class ImdbTests : IDisposable
     }
 
     [Fact]
+    public void UnreadableFileSurfacesItsOwnErrorNotAnAggregate()
+    {
+        string folder = Folder("pos", ("1_8.txt", "fine"));
+        File.CreateSymbolicLink(Path.Combine(folder, "2_9.txt"), temp.Combine("gone.txt")); // listed, but cannot be read
+
+        var error = Assert.Throws<FileNotFoundException>(() => Imdb.LoadDirectoryData(folder));
+
+        Assert.Contains(Path.Combine(folder, "2_9.txt"), error.Message);
+    }
+
+    [Fact]
     public void LoadUnsupervisedReturnsTextsInIdOrder()
     {
         string folder = Folder("unsup", ("11_0.txt", "eleven"), ("2_0.txt", "two"));
