@@ -139,7 +139,7 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
         : input.Tokens is { } rows ? ElmoInputs.FromTokens(rows, MaxTokens)
         : throw new ArgumentException($"Layer '{Name}' (ElmoEmbeddingLayer) expects text (string[] or string[][]), but received a numeric tensor.");
 
-    bool IFeatureCachingLayer.CanCacheFeatures => Output == ElmoOutput.Default && !BiLmTrains && Head.DefaultIsLinearInLayerMeans;
+    bool IFeatureCachingLayer.CanCacheFeatures => options.CacheFeatures && Output == ElmoOutput.Default && !BiLmTrains && Head.DefaultIsLinearInLayerMeans;
 
     Tensor IFeatureCachingLayer.ComputeFeatures(LayerValue input, int batchSize, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {

@@ -23,6 +23,13 @@ public sealed record ElmoLayerOptions
     /// <value>Default: 1.</value>
     public float InitialGamma { get; init; } = 1f;
 
+    /// <summary>
+    /// Let <c>Fit</c>/<c>Evaluate</c> compute a frozen layer's pooled features once per example
+    /// instead of once per epoch. Exact; turn it off only to compare or to save memory.
+    /// </summary>
+    /// <value>Default: true.</value>
+    public bool CacheFeatures { get; init; } = true;
+
     /// <summary>Examples per bi-LM batch when <c>Fit</c> caches a frozen layer's features.</summary>
     /// <value>Default: 64.</value>
     public int CacheBatchSize { get; init; } = 64;
