@@ -3,9 +3,11 @@ using ElmoCli;
 using ElmoCli.Bench;
 using ElmoCli.Embed;
 using ElmoCli.RandomModel;
+using ElmoCli.Sentiment;
 
 var root = new RootCommand("ElmoKeras command-line tools: ELMo embeddings for .NET.");
 root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(RandomModelCommand.Create());
+root.Subcommands.Add(SentimentCommand.Create());
 return await CommandRunner.InvokeAsync(root, args);

@@ -144,7 +144,7 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
     Tensor IFeatureCachingLayer.ComputeFeatures(LayerValue input, int batchSize, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
-        return LayerMeansCache.Compute(elmo, Tokenise(input), options.CacheBatchSize, progress, cancellationToken).to(CPU).MoveToOuterDisposeScope();
+        return LayerMeansCache.Compute(elmo, Tokenise(input), options.CacheBatchSize, progress ?? options.CacheProgress, cancellationToken).to(CPU).MoveToOuterDisposeScope();
     }
 
     LayerValue IFeatureCachingLayer.CallOnFeatures(Tensor features, bool training) => LayerValue.FromTensor(Head.FromLayerMeans(features));

@@ -34,6 +34,10 @@ public sealed record ElmoLayerOptions
     /// <value>Default: 64.</value>
     public int CacheBatchSize { get; init; } = 64;
 
+    /// <summary>Told how far computing cached features has got (examples done, total).</summary>
+    /// <value>Default: none.</value>
+    public IProgress<(int Done, int Total)>? CacheProgress { get; init; }
+
     /// <summary>Dispose the <see cref="Elmo.ElmoModel"/> with the layer.</summary>
     /// <value>Default: false (the caller owns the model).</value>
     public bool OwnsModel { get; init; }

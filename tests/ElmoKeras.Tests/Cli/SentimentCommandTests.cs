@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using ElmoCli;
+using ElmoCli.Sentiment;
+using ElmoKeras.Tests.Data;
+using ElmoKeras.Tests.TestSupport;
+
+namespace ElmoKeras.Tests.Cli;
+
+/// <summary>The recipe end to end through the CLI, on the shared IMDB archive and the tiny ELMo fixture.</summary>
+public sealed class SentimentCommandTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("elmokeras-sentiment-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static async Task<(int Code, string Error)> Run(params string[] args)
+    {
+        var root = new RootCommand();
+        root.Subcommands.Add(SentimentCommand.Create());
+        var error = new StringWriter();
+        int code = await CommandRunner.InvokeAsync(root, ["sentiment", .. args], error);
+        return (code, error.ToString());
+    }
+
+    private string[] Common(string output) =>
+        ["--data", SharedData.RequireImdbArchive(), "--elmo-options", Fixtures.ElmoOptions, "--elmo-weights", Fixtures.ElmoWeights, "--output-dir", output];
+
+    [Fact]
+    public async Task RecipeWritesWeightsHistoryAndPlot()
+    {
+        string output = Path.Combine(dir, "run");
+        var (code, error) = await Run([.. Common(output), "--limit", "2000", "--epochs", "2"]);
+        Assert.True(code == 0, error);
+        Assert.True(new FileInfo(Path.Combine(output, SentimentJob.WeightsFile)).Length > 0);
+        byte[] png = File.ReadAllBytes(Path.Combine(output, SentimentJob.PlotFile));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        using var history = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, SentimentJob.HistoryFile)));
+        Assert.Equal(2, history.RootElement.GetProperty("epochs").GetInt32());
+        Assert.Equal(2, history.RootElement.GetProperty("history").GetProperty("val_accuracy").GetArrayLength());
+        Assert.InRange(history.RootElement.GetProperty("test").GetProperty("accuracy").GetDouble(), 0, 1);
+        Assert.Empty(Directory.GetFiles(output, "*.tmp*"));
+    }
+
+    [Theory]
+    [InlineData("--trainable", "all")]
+    [InlineData("--output", "sequence")]
+    [InlineData("--trainable", "none")]
+    public async Task VariantsRun(string option, string value)
+    {
+        string output = Path.Combine(dir, value);
+        var (code, error) = await Run([.. Common(output), "--limit", "200", "--epochs", "1", option, value]);
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(Path.Combine(output, SentimentJob.WeightsFile)));
+    }
+
+    [Fact]
+    public async Task MissingElmoSaysWhatToPass()
+    {
+        var (code, error) = await Run("--data", Path.Combine(dir, "none.tar.gz"), "--output-dir", dir);
+        Assert.Equal(CommandRunner.Failure, code);
+        Assert.Contains("No ELMo given: pass --elmo FOLDER", error);
+    }
+
+    [Fact]
+    public async Task MissingDataIsAClearError()
+    {
+        var (code, error) = await Run("--data", Path.Combine(dir, "none.tar.gz"), "--elmo-options", Fixtures.ElmoOptions, "--elmo-weights", Fixtures.ElmoWeights, "--output-dir", dir);
+        Assert.Equal(CommandRunner.Failure, code);
+        Assert.Contains("none.tar.gz", error);
+    }
+}
