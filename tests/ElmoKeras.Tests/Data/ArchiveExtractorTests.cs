@@ -199,6 +199,19 @@ public sealed class ArchiveExtractorTests : IDisposable
     }
 
     [Fact]
+    public async Task ConcurrentExtractionsOfOneTargetTakeTurns()
+    {
+        string archive = TestArchives.TarGz(temp.Combine("a.tar.gz"),
+            Enumerable.Range(0, 300).Select(i => ($"d{i % 7}/f{i}.txt", $"content {i}")).ToArray());
+
+        bool[] extracted = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => ArchiveExtractor.Extract(archive, target, cancellationToken: Ct), Ct)));
+
+        Assert.Single(extracted, e => e);
+        Assert.Equal(300, Directory.EnumerateFiles(target, "*.txt", SearchOption.AllDirectories).Count());
+        Assert.False(Directory.Exists(target + ".partial"));
+    }
+
+    [Fact]
     public void ChangedArchiveOrForceExtractsAgain()
     {
         string archive = TestArchives.TarGz(temp.Combine("a.tar.gz"), ("a.txt", "first"));

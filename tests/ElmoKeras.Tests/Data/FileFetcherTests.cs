@@ -58,6 +58,19 @@ public sealed class FileFetcherTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ConcurrentCallsForOneFileDownloadItOnce()
+    {
+        server.Map("/data.bin", _ => new Reply(200, payload, DelayBeforeBody: TimeSpan.FromMilliseconds(300)));
+
+        CachedFile[] results = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            FileFetcher.GetFileAsync("data.bin", server.Url("/data.bin"), Options(PayloadSha256), null, timeout.Token)));
+
+        Assert.Equal(1, server.RequestCount("/data.bin"));
+        Assert.Single(results, r => r.Downloaded);
+        Assert.Equal(payload, File.ReadAllBytes(results[0].FilePath));
+    }
+
+    [Fact]
     public async Task WrongHashFailsAndLeavesNothing()
     {
         server.Map("/data.bin", _ => Reply.Ok(payload));
