@@ -59,7 +59,7 @@ public static partial class Text
     /// <param name="count">How many words to keep of each row.</param>
     /// <param name="columnName">The string column to read.</param>
     /// <exception cref="ArgumentException">The column is missing, is not a string column, or has a missing value.</exception>
-    public static string[] FirstWords(DataFrame frame, int count, string columnName = "sentence")
+    public static string[] FirstWords(DataFrame frame, int count, string columnName = Imdb.SentenceColumn)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         string[] texts = frame.ToStringArray(columnName);

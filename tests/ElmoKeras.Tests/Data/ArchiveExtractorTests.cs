@@ -19,6 +19,8 @@ public sealed class ArchiveExtractorTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     [Theory]
     [InlineData(TarEntryFormat.Ustar)]
     [InlineData(TarEntryFormat.Gnu)]
@@ -35,7 +37,7 @@ public sealed class ArchiveExtractorTests : IDisposable
             tar.WriteEntry(Entry(format, TarEntryType.RegularFile, "./dot/empty.txt", ""));
         });
 
-        Assert.True(ArchiveExtractor.Extract(archive, target));
+        Assert.True(ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
 
         Assert.Equal("short", File.ReadAllText(Path.Combine(target, "top", "short.txt")));
         Assert.Equal("long", File.ReadAllText(Path.Combine(target, longName)));
@@ -47,7 +49,7 @@ public sealed class ArchiveExtractorTests : IDisposable
     public void ExtractsZipAndPlainTarRecognisedByContentNotName()
     {
         string zip = TestArchives.Zip(temp.Combine("archive.bin"), ("dir/", ""), ("dir/a.txt", "zip a"), ("b.txt", "zip b"));
-        Assert.True(ArchiveExtractor.Extract(zip, target));
+        Assert.True(ArchiveExtractor.Extract(zip, target, cancellationToken: Ct));
         Assert.Equal("zip a", File.ReadAllText(Path.Combine(target, "dir", "a.txt")));
         Assert.Equal("zip b", File.ReadAllText(Path.Combine(target, "b.txt")));
 
@@ -56,7 +58,7 @@ public sealed class ArchiveExtractorTests : IDisposable
         using (var writer = new TarWriter(file))
             writer.WriteEntry(TestArchives.File("c.txt", "tar c"));
         string second = temp.Combine("work", "second");
-        Assert.True(ArchiveExtractor.Extract(tar, second));
+        Assert.True(ArchiveExtractor.Extract(tar, second, cancellationToken: Ct));
         Assert.Equal("tar c", File.ReadAllText(Path.Combine(second, "c.txt")));
     }
 
@@ -74,7 +76,7 @@ public sealed class ArchiveExtractorTests : IDisposable
     {
         string archive = TestArchives.TarGz(temp.Combine("evil.tar.gz"), ("fine.txt", "fine"), (name, "evil"));
 
-        var error = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target));
+        var error = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
 
         Assert.Equal(name, error.EntryName);
         Assert.Contains("'..'", error.Message);
@@ -88,7 +90,7 @@ public sealed class ArchiveExtractorTests : IDisposable
         string absolute = Path.Combine(outside, "evil.txt");
         string archive = TestArchives.TarGz(temp.Combine("evil.tar.gz"), ("fine.txt", "fine"), (absolute, "evil"));
 
-        var error = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target));
+        var error = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
 
         Assert.Contains("absolute path", error.Message);
         AssertNothingWritten();
@@ -106,7 +108,7 @@ public sealed class ArchiveExtractorTests : IDisposable
             tar.WriteEntry(TestArchives.File("escape/evil.txt", "evil"));
         });
 
-        var error = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target));
+        var error = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
 
         Assert.Equal("escape", error.EntryName);
         Assert.Contains("symbolic link", error.Message);
@@ -125,7 +127,7 @@ public sealed class ArchiveExtractorTests : IDisposable
             tar.WriteEntry(TestArchives.File("up/evil.txt", "evil"));
         });
 
-        Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target));
+        Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
         AssertNothingWritten();
     }
 
@@ -136,7 +138,7 @@ public sealed class ArchiveExtractorTests : IDisposable
     {
         string archive = TestArchives.TarGz(temp.Combine("evil.tar.gz"), tar => tar.WriteEntry(TestArchives.HardLink("copy.txt", linkTarget)));
 
-        var error = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target));
+        var error = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
 
         Assert.Contains("hard link", error.Message);
         AssertNothingWritten();
@@ -152,7 +154,7 @@ public sealed class ArchiveExtractorTests : IDisposable
             tar.WriteEntry(TestArchives.HardLink("copy.txt", "data/file.txt"));
         });
 
-        ArchiveExtractor.Extract(archive, target);
+        ArchiveExtractor.Extract(archive, target, cancellationToken: Ct);
 
         Assert.Equal("content", File.ReadAllText(Path.Combine(target, "data", "alias.txt")));
         Assert.Equal("file.txt", new FileInfo(Path.Combine(target, "data", "alias.txt")).LinkTarget);
@@ -167,7 +169,7 @@ public sealed class ArchiveExtractorTests : IDisposable
         string name = absolute ? Path.Combine(outside, "evil.txt") : "../outside/evil.txt";
         string archive = TestArchives.Zip(temp.Combine("evil.zip"), ("fine.txt", "fine"), (name, "evil"));
 
-        Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target));
+        Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
 
         AssertNothingWritten();
     }
@@ -177,7 +179,7 @@ public sealed class ArchiveExtractorTests : IDisposable
     {
         string archive = TestArchives.ZipWithSymbolicLink(temp.Combine("evil.zip"), "escape", "../../outside", "escape/evil.txt");
 
-        var error = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target));
+        var error = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
 
         Assert.Equal("escape", error.EntryName);
         AssertNothingWritten();
@@ -187,29 +189,42 @@ public sealed class ArchiveExtractorTests : IDisposable
     public void SecondCallFindsTheMarkerAndDoesNothing()
     {
         string archive = TestArchives.TarGz(temp.Combine("a.tar.gz"), ("a.txt", "a"));
-        Assert.True(ArchiveExtractor.Extract(archive, target));
+        Assert.True(ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
         File.WriteAllText(Path.Combine(target, "added-later.txt"), "kept");
 
-        Assert.False(ArchiveExtractor.Extract(archive, target));
+        Assert.False(ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
 
         Assert.True(File.Exists(Path.Combine(target, "added-later.txt")));
         Assert.True(File.Exists(Path.Combine(target, ".elmokeras-extracted")));
     }
 
     [Fact]
+    public async Task ConcurrentExtractionsOfOneTargetTakeTurns()
+    {
+        string archive = TestArchives.TarGz(temp.Combine("a.tar.gz"),
+            Enumerable.Range(0, 300).Select(i => ($"d{i % 7}/f{i}.txt", $"content {i}")).ToArray());
+
+        bool[] extracted = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => ArchiveExtractor.Extract(archive, target, cancellationToken: Ct), Ct)));
+
+        Assert.Single(extracted, e => e);
+        Assert.Equal(300, Directory.EnumerateFiles(target, "*.txt", SearchOption.AllDirectories).Count());
+        Assert.False(Directory.Exists(target + ".partial"));
+    }
+
+    [Fact]
     public void ChangedArchiveOrForceExtractsAgain()
     {
         string archive = TestArchives.TarGz(temp.Combine("a.tar.gz"), ("a.txt", "first"));
-        ArchiveExtractor.Extract(archive, target);
+        ArchiveExtractor.Extract(archive, target, cancellationToken: Ct);
         File.WriteAllText(Path.Combine(target, "added-later.txt"), "dropped");
 
         TestArchives.TarGz(archive, ("a.txt", "second version"));
-        Assert.True(ArchiveExtractor.Extract(archive, target));
+        Assert.True(ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
         Assert.Equal("second version", File.ReadAllText(Path.Combine(target, "a.txt")));
         Assert.False(File.Exists(Path.Combine(target, "added-later.txt")));
 
         File.WriteAllText(Path.Combine(target, "a.txt"), "tampered");
-        Assert.True(ArchiveExtractor.Extract(archive, target, force: true));
+        Assert.True(ArchiveExtractor.Extract(archive, target, force: true, cancellationToken: Ct));
         Assert.Equal("second version", File.ReadAllText(Path.Combine(target, "a.txt")));
     }
 
@@ -221,7 +236,7 @@ public sealed class ArchiveExtractorTests : IDisposable
         Directory.CreateDirectory(target + ".partial");
         File.WriteAllText(Path.Combine(target + ".partial", "a.txt"), "half-writ");
 
-        Assert.True(ArchiveExtractor.Extract(archive, target));
+        Assert.True(ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
 
         Assert.False(Directory.Exists(target + ".partial"));
         Assert.Equal(["a.txt", "b", "b/c.txt"], TempFolder.Listing(target).Where(p => !p.StartsWith('.')));
@@ -246,7 +261,7 @@ public sealed class ArchiveExtractorTests : IDisposable
         Directory.CreateDirectory(target);
         File.WriteAllText(Path.Combine(target, "mine.txt"), "user data");
 
-        var error = Assert.Throws<IOException>(() => ArchiveExtractor.Extract(archive, target));
+        var error = Assert.Throws<IOException>(() => ArchiveExtractor.Extract(archive, target, cancellationToken: Ct));
 
         Assert.Contains("not extracted by ElmoKeras", error.Message);
         Assert.Equal("user data", File.ReadAllText(Path.Combine(target, "mine.txt")));
@@ -258,12 +273,12 @@ public sealed class ArchiveExtractorTests : IDisposable
         string corrupt = temp.Combine("corrupt.tar.gz");
         byte[] bytes = File.ReadAllBytes(TestArchives.TarGz(corrupt, ("a.txt", new string('x', 10_000))));
         File.WriteAllBytes(corrupt, bytes[..(bytes.Length / 2)]);
-        var truncated = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(corrupt, target));
+        var truncated = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(corrupt, target, cancellationToken: Ct));
         Assert.Contains(corrupt, truncated.Message);
 
         string text = temp.Combine("notes.txt");
         File.WriteAllText(text, "just text, not an archive");
-        var unknown = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(text, target));
+        var unknown = Assert.Throws<ArchiveExtractionException>(() => ArchiveExtractor.Extract(text, target, cancellationToken: Ct));
         Assert.Contains("not a tar, tar.gz/tgz or zip archive", unknown.Message);
         Assert.False(Directory.Exists(target));
     }

@@ -58,6 +58,19 @@ public sealed class FileFetcherTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ConcurrentCallsForOneFileDownloadItOnce()
+    {
+        server.Map("/data.bin", _ => new Reply(200, payload, DelayBeforeBody: TimeSpan.FromMilliseconds(300)));
+
+        CachedFile[] results = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            FileFetcher.GetFileAsync("data.bin", server.Url("/data.bin"), Options(PayloadSha256), null, timeout.Token)));
+
+        Assert.Equal(1, server.RequestCount("/data.bin"));
+        Assert.Single(results, r => r.Downloaded);
+        Assert.Equal(payload, File.ReadAllBytes(results[0].FilePath));
+    }
+
+    [Fact]
     public async Task WrongHashFailsAndLeavesNothing()
     {
         server.Map("/data.bin", _ => Reply.Ok(payload));
@@ -202,7 +215,7 @@ public sealed class FileFetcherTests : IAsyncDisposable
         Assert.StartsWith("Ran out of disk space writing", error.Message);
         Assert.Contains("ELMOKERAS_HOME", error.Message);
         Assert.Equal(1, server.RequestCount("/data.bin"));
-        Assert.Empty(TempFolder.Listing(temp.Path).Where(p => p.StartsWith("data.bin", StringComparison.Ordinal)));
+        Assert.DoesNotContain(TempFolder.Listing(temp.Path), p => p.StartsWith("data.bin", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -221,11 +234,11 @@ public sealed class FileFetcherTests : IAsyncDisposable
     public async Task BadArgumentsAreRejectedBeforeAnyRequest()
     {
         Uri url = server.Url("/x");
-        await Assert.ThrowsAsync<ArgumentException>(() => FileFetcher.GetFileAsync("../x.bin", url, Options()));
-        await Assert.ThrowsAsync<ArgumentException>(() => FileFetcher.GetFileAsync("sub/x.bin", url, Options()));
-        await Assert.ThrowsAsync<ArgumentException>(() => FileFetcher.GetFileAsync("x.bin", new Uri("ftp://127.0.0.1/x"), Options()));
-        await Assert.ThrowsAsync<ArgumentException>(() => FileFetcher.GetFileAsync("x.bin", url, Options() with { CacheSubdirectory = "../elsewhere" }));
-        var invalid = await Assert.ThrowsAsync<ArgumentException>(() => FileFetcher.GetFileAsync("x.bin", url, Options("abc") with { MaxRetries = -1 }));
+        await Assert.ThrowsAsync<ArgumentException>(() => FileFetcher.GetFileAsync("../x.bin", url, Options(), null, timeout.Token));
+        await Assert.ThrowsAsync<ArgumentException>(() => FileFetcher.GetFileAsync("sub/x.bin", url, Options(), null, timeout.Token));
+        await Assert.ThrowsAsync<ArgumentException>(() => FileFetcher.GetFileAsync("x.bin", new Uri("ftp://127.0.0.1/x"), Options(), null, timeout.Token));
+        await Assert.ThrowsAsync<ArgumentException>(() => FileFetcher.GetFileAsync("x.bin", url, Options() with { CacheSubdirectory = "../elsewhere" }, null, timeout.Token));
+        var invalid = await Assert.ThrowsAsync<ArgumentException>(() => FileFetcher.GetFileAsync("x.bin", url, Options("abc") with { MaxRetries = -1 }, null, timeout.Token));
         Assert.Equal("options", invalid.ParamName);
         Assert.Contains("Sha256", invalid.Message);
         Assert.Contains("MaxRetries", invalid.Message);

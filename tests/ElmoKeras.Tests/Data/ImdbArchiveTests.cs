@@ -79,6 +79,6 @@ public sealed class ImdbArchiveTests(ImdbArchiveFixture fixture) : IClassFixture
         Assert.Equal(Path.Combine(fixture.CacheDirectory, "datasets", "aclImdb_v1", "aclImdb"), root);
         Assert.True(File.Exists(Path.Combine(fixture.CacheDirectory, "datasets", "aclImdb_v1", ".elmokeras-extracted")));
         Assert.False(Directory.Exists(Path.Combine(fixture.CacheDirectory, "datasets", "aclImdb_v1.partial")));
-        Assert.False(ArchiveExtractor.Extract(fixture.Archive!, Path.Combine(fixture.CacheDirectory, "datasets", "aclImdb_v1")));
+        Assert.False(ArchiveExtractor.Extract(fixture.Archive!, Path.Combine(fixture.CacheDirectory, "datasets", "aclImdb_v1"), cancellationToken: TestContext.Current.CancellationToken));
     }
 }

@@ -12,6 +12,8 @@ public sealed class ImdbTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     private string Folder(string relative, params (string Name, string Text)[] files)
     {
         string folder = temp.Combine(relative);
@@ -159,20 +161,20 @@ public sealed class ImdbTests : IDisposable
         // An origin nothing listens on: any attempt to download would fail the test.
         var offline = new ImdbOptions { Origin = new Uri("http://127.0.0.1:9/nothing"), CacheDirectory = temp.Combine("cache") };
 
-        var (train, test) = await Imdb.DownloadAndLoadDatasetsAsync(offline with { Source = temp.Combine("copy") });
+        var (train, test) = await Imdb.DownloadAndLoadDatasetsAsync(offline with { Source = temp.Combine("copy") }, cancellationToken: Ct);
         Assert.Equal(["train neg", "train pos"], train.ToStringArray("sentence").Order());
         Assert.Equal(["test neg", "test pos"], test.ToStringArray("sentence").Order());
-        Assert.Equal(temp.Combine("copy", "aclImdb"), await Imdb.GetDatasetDirectoryAsync(offline with { Source = temp.Combine("copy", "aclImdb") }));
+        Assert.Equal(temp.Combine("copy", "aclImdb"), await Imdb.GetDatasetDirectoryAsync(offline with { Source = temp.Combine("copy", "aclImdb") }, cancellationToken: Ct));
 
         string archive = TestArchives.TarGz(temp.Combine("small_imdb.tar.gz"),
             ("aclImdb/train/pos/5_10.txt", "a"), ("aclImdb/train/neg/5_4.txt", "b"), ("aclImdb/test/pos/5_7.txt", "c"), ("aclImdb/test/neg/5_3.txt", "d"));
-        string root = await Imdb.GetDatasetDirectoryAsync(offline with { Source = archive });
+        string root = await Imdb.GetDatasetDirectoryAsync(offline with { Source = archive }, cancellationToken: Ct);
         Assert.Equal(temp.Combine("cache", "datasets", "small_imdb", "aclImdb"), root);
         Assert.Equal(["c"], Imdb.LoadDirectoryData(Path.Combine(root, "test", "pos")).ToStringArray("sentence"));
 
-        await Assert.ThrowsAsync<ChecksumMismatchException>(() => Imdb.GetDatasetDirectoryAsync(offline with { Source = archive, Sha256 = new string('a', 64) }));
-        await Assert.ThrowsAsync<FileNotFoundException>(() => Imdb.GetDatasetDirectoryAsync(offline with { Source = temp.Combine("absent") }));
-        var notImdb = await Assert.ThrowsAsync<DirectoryNotFoundException>(() => Imdb.GetDatasetDirectoryAsync(offline with { Source = temp.Combine("copy", "aclImdb", "train") }));
+        await Assert.ThrowsAsync<ChecksumMismatchException>(() => Imdb.GetDatasetDirectoryAsync(offline with { Source = archive, Sha256 = new string('a', 64) }, cancellationToken: Ct));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Imdb.GetDatasetDirectoryAsync(offline with { Source = temp.Combine("absent") }, cancellationToken: Ct));
+        var notImdb = await Assert.ThrowsAsync<DirectoryNotFoundException>(() => Imdb.GetDatasetDirectoryAsync(offline with { Source = temp.Combine("copy", "aclImdb", "train") }, cancellationToken: Ct));
         Assert.Contains("expected 'train' and 'test' folders", notImdb.Message);
     }
 

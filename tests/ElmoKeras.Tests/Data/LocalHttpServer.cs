@@ -10,7 +10,8 @@ namespace ElmoKeras.Tests.Data;
 /// <param name="Body">The body; its full length is always announced in Content-Length.</param>
 /// <param name="DropAfter">Close the connection after sending this many body bytes.</param>
 /// <param name="HangAfter">Stop sending after this many body bytes and keep the connection open until the server is disposed.</param>
-internal sealed record Reply(int Status, byte[] Body, int? DropAfter = null, int? HangAfter = null)
+/// <param name="DelayBeforeBody">Wait this long between the headers and the body.</param>
+internal sealed record Reply(int Status, byte[] Body, int? DropAfter = null, int? HangAfter = null, TimeSpan? DelayBeforeBody = null)
 {
     public static Reply Ok(byte[] body) => new(200, body);
 }
@@ -70,6 +71,11 @@ internal sealed class LocalHttpServer : IAsyncDisposable
                 Reply reply = routes.TryGetValue(path, out var route) ? route(number) : new Reply(404, "not found"u8.ToArray());
                 string head = $"HTTP/1.1 {reply.Status} {ReasonPhrase(reply.Status)}\r\nContent-Length: {reply.Body.Length}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(head), stopping.Token);
+                if (reply.DelayBeforeBody is TimeSpan delay)
+                {
+                    await stream.FlushAsync(stopping.Token);
+                    await Task.Delay(delay, stopping.Token);
+                }
                 int sent = Math.Min(reply.Body.Length, reply.DropAfter ?? reply.HangAfter ?? reply.Body.Length);
                 await stream.WriteAsync(reply.Body.AsMemory(0, sent), stopping.Token);
                 await stream.FlushAsync(stopping.Token);
