@@ -1,5 +1,6 @@
 using ElmoKeras.Runtime;
 using ElmoKeras.Weights;
+using ElmoKeras.Weights.Hub;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -88,6 +89,53 @@ public sealed class ElmoModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Loads a TF Hub ELMo module (e.g. <c>google/elmo/2</c>) from a module folder, a <c>.tar.gz</c>
+    /// of one, or an http(s) handle such as <c>https://tfhub.dev/google/elmo/2</c> (downloaded once
+    /// into TF Hub's cache layout). The checkpoint is read in C#; no TensorFlow is needed. Without
+    /// <paramref name="options"/> the sizes come from the variables' shapes and the published
+    /// google/elmo settings (relu, clips 3, skip connections) are assumed; with them, every shape is
+    /// checked against them. The module's trained scalar mix becomes <see cref="PretrainedMix"/>.
+    /// </summary>
+    public static async Task<ElmoModel> FromHubAsync(string handle, ElmoOptions? options = null, ElmoModelSettings? settings = null,
+        string? cacheDirectory = null, HttpClient? httpClient = null, CancellationToken cancellationToken = default)
+    {
+        string folder = await HubHandleResolver.ResolveAsync(handle, cacheDirectory, httpClient, settings?.Logger, cancellationToken).ConfigureAwait(false);
+        return FromHubFolder(folder, options, settings);
+    }
+
+    /// <summary>
+    /// <see cref="FromHubAsync"/> for local handles: a module folder or a <c>.tar.gz</c> of one.
+    /// </summary>
+    public static ElmoModel FromHub(string handle, ElmoOptions? options = null, ElmoModelSettings? settings = null, string? cacheDirectory = null)
+    {
+        if (Uri.TryCreate(handle, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https")
+            throw new ArgumentException($"'{handle}' is a URL; use FromHubAsync to download it.", nameof(handle));
+        return FromHubAsync(handle, options, settings, cacheDirectory).GetAwaiter().GetResult();
+    }
+
+    private static ElmoModel FromHubFolder(string folder, ElmoOptions? options, ElmoModelSettings? settings)
+    {
+        using HubModuleWeightSource weights = HubModuleWeightSource.Open(folder);
+        ElmoOptions resolved = options ?? HubModuleShapes.InferOptions(weights);
+        ElmoModel model = FromWeights(resolved, weights, settings);
+        if (weights.TryGetShape(HubModuleWeightSource.MixWeights) is [var layers] && layers == resolved.NumOutputLayers
+            && weights.TryGetShape(HubModuleWeightSource.MixScaling) is [1])
+        {
+            model.PretrainedMix = new ScalarMixValues(weights.Read(HubModuleWeightSource.MixWeights).Data, weights.Read(HubModuleWeightSource.MixScaling).Data[0]);
+        }
+        if (weights.ExtraVariables.Count > 0)
+            model.logger.LogInformation("TF Hub module {Folder}: ignored {Count} non-weight variables ({Names})", folder, weights.ExtraVariables.Count, string.Join(", ", weights.ExtraVariables.Take(10)));
+        return model;
+    }
+
+    /// <summary>
+    /// The scalar mix a TF Hub module was trained with (its <c>aggregation/weights</c> and
+    /// <c>aggregation/scaling</c>), or null for models loaded from bilm-tf files, which carry none.
+    /// <see cref="ElmoLayer.ElmoEmbeddingLayer"/> starts from it.
+    /// </summary>
+    public ScalarMixValues? PretrainedMix { get; private set; }
 
     /// <summary>
     /// A model of <paramref name="options"/> with random weights (Glorot-uniform matrices, zero biases),

@@ -82,8 +82,9 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
         head = new ElmoHead(elmo.Options, options.LayerNorm, options.DefaultIncludesGamma);
         using (no_grad())
         {
-            if (options.InitialMixWeights is { } w) head.Mix.Weights.copy_(tensor(w.ToArray()));
-            head.Mix.Gamma.fill_(options.InitialGamma);
+            // Explicit options win; else a TF Hub module's trained mix; else an even mix with γ = 1.
+            if ((options.InitialMixWeights ?? elmo.PretrainedMix?.Weights) is { } w) head.Mix.Weights.copy_(tensor(w.ToArray()));
+            head.Mix.Gamma.fill_(options.InitialGamma ?? elmo.PretrainedMix?.Gamma ?? 1f);
         }
         // TF Hub's names for the 4 scalar-mix numbers.
         bool mixTrains = Mode != ElmoTrainable.None;

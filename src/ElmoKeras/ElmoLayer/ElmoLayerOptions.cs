@@ -15,13 +15,13 @@ public sealed record ElmoLayerOptions
     /// <value>Default: true.</value>
     public bool DefaultIncludesGamma { get; init; } = true;
 
-    /// <summary>Initial unnormalised layer weights w (one per layer), e.g. a Hub module's trained <c>aggregation/weights</c>.</summary>
-    /// <value>Default: zeros (an even mix).</value>
+    /// <summary>Initial unnormalised layer weights w (one per layer).</summary>
+    /// <value>Default: the model's <see cref="Elmo.ElmoModel.PretrainedMix"/> (a TF Hub module's trained mix), else zeros (an even mix).</value>
     public IReadOnlyList<float>? InitialMixWeights { get; init; }
 
-    /// <summary>Initial γ, e.g. a Hub module's <c>aggregation/scaling</c>.</summary>
-    /// <value>Default: 1.</value>
-    public float InitialGamma { get; init; } = 1f;
+    /// <summary>Initial γ.</summary>
+    /// <value>Default: the model's <see cref="Elmo.ElmoModel.PretrainedMix"/> γ, else 1.</value>
+    public float? InitialGamma { get; init; }
 
     /// <summary>
     /// Let <c>Fit</c>/<c>Evaluate</c> compute a frozen layer's pooled features once per example

@@ -1,0 +1,35 @@
+using ElmoKeras.Elmo;
+
+namespace ElmoKeras.Weights.Hub;
+
+/// <summary>
+/// Reads an ELMo's sizes off its variables' shapes. A checkpoint cannot say which activation,
+/// clips or skip connections were used: those take the published google/elmo settings (relu,
+/// clips 3, skip connections, 262 characters, 50 per token).
+/// </summary>
+public static class HubModuleShapes
+{
+    /// <summary>The options of the ELMo whose weights <paramref name="weights"/> holds (bilm-tf names).</summary>
+    /// <exception cref="WeightFormatException">A variable needed to infer the sizes is missing or oddly shaped.</exception>
+    public static ElmoOptions InferOptions(IWeightSource weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        long[] Shape(string name, int rank) => weights.TryGetShape(name) is { } s && s.Length == rank ? s
+            : throw new WeightFormatException($"'{weights.Path}': cannot infer the ELMo's sizes: '{name}' is missing or not of rank {rank}.") { FilePath = weights.Path };
+        long[] charEmbed = Shape("char_embed", 2);
+        var filters = new List<CharCnnFilter>();
+        for (int i = 0; weights.TryGetShape($"CNN/W_cnn_{i}") is { Length: 4 } s; i++) filters.Add(new CharCnnFilter((int)s[1], (int)s[3]));
+        if (filters.Count == 0) Shape("CNN/W_cnn_0", 4);
+        int highways = 0;
+        while (weights.TryGetShape($"CNN_high_{highways}/W_carry") is not null) highways++;
+        long[] projection = Shape("CNN_proj/W_proj", 2);
+        int layers = 0;
+        while (weights.TryGetShape($"{ElmoWeightMap.LstmPrefix(0, layers)}/W_0") is not null) layers++;
+        long[] cellProjection = Shape($"{ElmoWeightMap.LstmPrefix(0, 0)}/W_P_0", 2);
+        var options = new ElmoOptions(
+            new LstmOptions((int)cellProjection[0], (int)projection[1], layers, CellClip: 3, ProjectionClip: 3, UseSkipConnections: true),
+            new CharCnnOptions((int)charEmbed[1], filters, highways, ElmoCharacters.NumCharacterIds, ElmoCharacters.DefaultMaxCharacters, CharCnnActivation.Relu));
+        options.Validate(weights.Path);
+        return options;
+    }
+}
