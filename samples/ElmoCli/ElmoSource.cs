@@ -5,14 +5,21 @@ using static TorchSharp.torch;
 namespace ElmoCli;
 
 /// <summary>
-/// Where a command gets its ELMo: <c>--elmo</c> (a folder holding <c>options.json</c> and one weights
-/// <c>.hdf5</c>) or <c>--elmo-options</c> with <c>--elmo-weights</c>.
+/// Where a command gets its ELMo: <c>--elmo HANDLE</c> (a TF Hub handle or URL, a Hub module folder or
+/// <c>.tar.gz</c>, or a folder holding <c>options.json</c> and one weights <c>.hdf5</c>) or explicit
+/// bilm-tf files. The option names differ per command (AllenNLP's <c>--options-file</c> for embed).
 /// </summary>
-internal sealed class ElmoSource
+internal sealed class ElmoSource(string optionsName = "--elmo-options", string weightsName = "--elmo-weights", string? defaultHandle = null)
 {
-    public Option<string?> Elmo { get; } = new("--elmo") { Description = "A folder with an ELMo options.json and one weights .hdf5 (AllenNLP/bilm-tf layout)." };
-    public Option<FileInfo?> OptionsFile { get; } = new("--elmo-options") { Description = "ELMo options.json (with --elmo-weights)." };
-    public Option<FileInfo?> WeightFile { get; } = new("--elmo-weights") { Description = "ELMo weights .hdf5 (with --elmo-options)." };
+    /// <summary>TF Hub's ELMo v2, the module the Keras recipe uses.</summary>
+    public const string DefaultHubHandle = "https://tfhub.dev/google/elmo/2";
+
+    public Option<string?> Elmo { get; } = new("--elmo")
+    {
+        Description = "A TF Hub handle or URL (e.g. " + DefaultHubHandle + "), a Hub module folder or .tar.gz, or a folder with options.json and one weights .hdf5." + (defaultHandle is null ? "" : " Default: " + defaultHandle),
+    };
+    public Option<FileInfo?> OptionsFile { get; } = new(optionsName) { Description = "ELMo options.json (bilm-tf/AllenNLP layout). With --elmo pointing at a Hub module, its settings win and every shape is checked against them." };
+    public Option<FileInfo?> WeightFile { get; } = new(weightsName) { Description = "ELMo weights .hdf5 (bilm-tf/AllenNLP layout), with the options file." };
 
     public void AddTo(Command command)
     {
@@ -21,27 +28,28 @@ internal sealed class ElmoSource
         command.Options.Add(WeightFile);
     }
 
-    public ElmoModel Load(ParseResult result, Device device)
+    public ElmoModel Load(ParseResult result, ElmoModelSettings settings, CancellationToken cancellationToken = default)
     {
         string? handle = result.GetValue(Elmo);
         FileInfo? options = result.GetValue(OptionsFile), weights = result.GetValue(WeightFile);
-        var settings = new ElmoModelSettings { Device = device };
-        if (options is not null || weights is not null)
+        if (weights is not null)
         {
-            if (handle is not null) throw new ArgumentException("Pass either --elmo or --elmo-options with --elmo-weights, not both.");
-            if (options is null || weights is null) throw new ArgumentException("--elmo-options and --elmo-weights go together: pass both files.");
+            if (handle is not null) throw new ArgumentException($"Pass either --elmo or {OptionsFile.Name} with {WeightFile.Name}, not both.");
+            if (options is null) throw new ArgumentException($"{OptionsFile.Name} and {WeightFile.Name} go together: pass both files.");
             return ElmoModel.Load(options.FullName, weights.FullName, settings);
         }
+        handle ??= defaultHandle;
         if (handle is null)
-            throw new ArgumentException("No ELMo given: pass --elmo FOLDER (holding options.json and one weights .hdf5) or --elmo-options FILE --elmo-weights FILE.");
-        if (Directory.Exists(handle))
+            throw new ArgumentException($"No ELMo given: pass --elmo HANDLE (a TF Hub handle, module folder or .tar.gz, or a folder with options.json and one weights .hdf5) or {OptionsFile.Name} FILE {WeightFile.Name} FILE.");
+        ElmoOptions? explicitOptions = options is null ? null : ElmoOptions.Load(options.FullName);
+        if (Directory.Exists(handle) && !File.Exists(Path.Combine(handle, "tfhub_module.pb")) && !Directory.Exists(Path.Combine(handle, "variables")))
         {
             string optionsPath = Path.Combine(handle, "options.json");
             string[] hdf5 = Directory.GetFiles(handle, "*.hdf5").Concat(Directory.GetFiles(handle, "*.h5")).ToArray();
             if (!File.Exists(optionsPath) || hdf5.Length != 1)
-                throw new ArgumentException($"--elmo {handle}: expected a folder with options.json and exactly one weights .hdf5; found {(File.Exists(optionsPath) ? "options.json" : "no options.json")} and {hdf5.Length} .hdf5 file(s).");
-            return ElmoModel.Load(optionsPath, hdf5[0], settings);
+                throw new ArgumentException($"--elmo {handle}: expected a TF Hub module (tfhub_module.pb, variables/) or a folder with options.json and exactly one weights .hdf5; found {(File.Exists(optionsPath) ? "options.json" : "no options.json")} and {hdf5.Length} .hdf5 file(s).");
+            return ElmoModel.Load(options?.FullName ?? optionsPath, hdf5[0], settings);
         }
-        throw new ArgumentException($"--elmo {handle}: no such folder. Pass a folder with options.json and one weights .hdf5, or --elmo-options/--elmo-weights.");
+        return ElmoModel.FromHubAsync(handle, explicitOptions, settings, cancellationToken: cancellationToken).GetAwaiter().GetResult();
     }
 }

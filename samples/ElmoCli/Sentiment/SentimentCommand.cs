@@ -22,7 +22,7 @@ internal static class SentimentCommand
         head.AcceptOnlyFromAmong("pooled", "sequence");
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var noCache = new Option<bool>("--no-cache") { Description = "Run ELMo every epoch even when it is frozen (to measure what the feature cache saves)." };
-        var elmo = new ElmoSource();
+        var elmo = new ElmoSource(defaultHandle: ElmoSource.DefaultHubHandle);
 
         var command = new Command("sentiment", "Train the ELMo + Dense IMDB sentiment classifier of the Keras recipe.");
         foreach (Option option in new Option[] { data, outputDir, maxWords, epochs, batchSize, limit, seed, trainable, head, device, noCache }) command.Options.Add(option);
@@ -35,7 +35,7 @@ internal static class SentimentCommand
                 result.GetValue(head) == "sequence" ? SentimentHead.Sequence : SentimentHead.Pooled, !result.GetValue(noCache));
             if (settings.Epochs <= 0 || settings.BatchSize <= 0 || settings.MaxWords <= 0 || settings.Limit is <= 0)
                 throw new ArgumentException("--epochs, --batch-size, --max-words and --limit must be positive.");
-            using ElmoModel model = elmo.Load(result, ModelOptions.ParseDevice(result.GetValue(device)!));
+            using ElmoModel model = elmo.Load(result, new ElmoModelSettings { Device = ModelOptions.ParseDevice(result.GetValue(device)!) }, cancellationToken);
             SentimentResult outcome = await new SentimentJob(model, settings, Console.Out).RunAsync(cancellationToken);
             return outcome.Cancelled ? CommandRunner.Cancelled : 0;
         });

@@ -180,4 +180,16 @@ public sealed class EmbedCommandTests : IDisposable
         Assert.Contains("( 3, 1, 32 )", header);
         Assert.Contains("DATASET \"sentence_to_index\"", header);
     }
+
+    [Fact]
+    public async Task NoModelSaysWhatToPass()
+    {
+        var root = new RootCommand();
+        root.Subcommands.Add(EmbedCommand.Create());
+        var error = new StringWriter();
+        int code = await CommandRunner.InvokeAsync(root, ["embed", WriteInput(["x"]), Path.Combine(dir, "o.hdf5"), "--top"], error);
+        Assert.Equal(CommandRunner.Failure, code);
+        Assert.Contains("No ELMo given: pass --elmo HANDLE", error.ToString());
+        Assert.Contains("--options-file FILE --weight-file FILE", error.ToString());
+    }
 }

@@ -55,11 +55,11 @@ public sealed class SentimentCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task MissingElmoSaysWhatToPass()
+    public async Task HalfGivenElmoFilesSayWhatToPass()
     {
-        var (code, error) = await Run("--data", Path.Combine(dir, "none.tar.gz"), "--output-dir", dir);
+        var (code, error) = await Run("--data", Path.Combine(dir, "none.tar.gz"), "--output-dir", dir, "--elmo-weights", Fixtures.ElmoWeights);
         Assert.Equal(CommandRunner.Failure, code);
-        Assert.Contains("No ELMo given: pass --elmo FOLDER", error);
+        Assert.Contains("--elmo-options and --elmo-weights go together: pass both files", error);
     }
 
     [Fact]

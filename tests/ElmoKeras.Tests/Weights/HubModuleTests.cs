@@ -1,6 +1,10 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using System.CommandLine;
+using ElmoCli;
+using ElmoCli.Embed;
 using ElmoKeras.Elmo;
+using PureHDF;
 using ElmoKeras.ElmoLayer;
 using ElmoKeras.Tests.Data;
 using ElmoKeras.Tests.TestSupport;
@@ -149,5 +153,25 @@ public sealed class HubModuleTests : IDisposable
     {
         var ex = Assert.Throws<WeightFormatException>(() => ElmoModel.FromHub(dir));
         Assert.Contains("is not a TF Hub module: it has no variables/variables.index", ex.Message);
+    }
+
+    [Fact]
+    public async Task EmbedCommandTakesAHubModule()
+    {
+        string module = WriteModule("module");
+        string input = Path.Combine(dir, "input.txt");
+        File.WriteAllLines(input, ["a small test", "of the hub route ."]);
+        async Task<float[]> Embed(string output, params string[] model)
+        {
+            var root = new RootCommand();
+            root.Subcommands.Add(EmbedCommand.Create());
+            var error = new StringWriter();
+            Assert.True(await CommandRunner.InvokeAsync(root, ["embed", input, output, "--all", .. model], error) == 0, error.ToString());
+            using var file = H5File.OpenRead(output);
+            return [.. file.Dataset("0").Read<float[]>(), .. file.Dataset("1").Read<float[]>()];
+        }
+        float[] viaHub = await Embed(Path.Combine(dir, "hub.hdf5"), "--elmo", module);
+        float[] viaFiles = await Embed(Path.Combine(dir, "files.hdf5"), "--options-file", Fixtures.ElmoOptions, "--weight-file", Fixtures.ElmoWeights);
+        Assert.Equal(viaFiles, viaHub);
     }
 }
