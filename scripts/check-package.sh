@@ -39,6 +39,8 @@ using var output = elmo.Embed([["Packages", "work", "."], ["Yes"]]);
 float[,,] first = output.GetSentence(0);
 Console.WriteLine($"consumer ok: {first.GetLength(0)} layers x {first.GetLength(1)} tokens x {first.GetLength(2)}");
 CS
+# Every C# block of the README must compile against the package as written.
+python3 "$root/scripts/readme_blocks.py" csharp "$root/README.md" ReadmeBlocks.cs
 dotnet run -c Release | tee run.log
 grep -q "consumer ok: 3 layers x 3 tokens x 32" run.log
 echo "check-package: ElmoKeras $version restored from a local feed, built and ran in a fresh project."
