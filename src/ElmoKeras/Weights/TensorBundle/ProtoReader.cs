@@ -20,15 +20,8 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> data, Func<string, Exception>
 
     public ulong ReadVarint()
     {
-        ulong value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (position >= data.Length) throw error("truncated protobuf varint");
-            byte b = data[position++];
-            value |= (ulong)(b & 0x7f) << shift;
-            if ((b & 0x80) == 0) return value;
-        }
-        throw error("protobuf varint longer than 10 bytes");
+        Func<string, Exception> fail = error;
+        return Varint.Read(data, ref position, message => fail("protobuf " + message));
     }
 
     public uint ReadFixed32()

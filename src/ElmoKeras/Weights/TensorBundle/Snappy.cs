@@ -9,7 +9,7 @@ internal static class Snappy
     public static byte[] Decompress(ReadOnlySpan<byte> input, long maxLength, Func<string, Exception> error)
     {
         int pos = 0;
-        ulong declared = ReadVarint(input, ref pos, error);
+        ulong declared = Varint.Read(input, ref pos, error);
         if (declared > (ulong)maxLength) throw error($"Snappy block declares {declared} uncompressed bytes, more than the {maxLength} allowed");
         var output = new byte[declared];
         int written = 0;
@@ -61,18 +61,5 @@ internal static class Snappy
         }
         if (written != output.Length) throw error($"Snappy block produced {written} bytes, declared {output.Length}");
         return output;
-    }
-
-    private static ulong ReadVarint(ReadOnlySpan<byte> input, ref int pos, Func<string, Exception> error)
-    {
-        ulong value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (pos >= input.Length) throw error("truncated varint");
-            byte b = input[pos++];
-            value |= (ulong)(b & 0x7f) << shift;
-            if ((b & 0x80) == 0) return value;
-        }
-        throw error("varint longer than 10 bytes");
     }
 }

@@ -327,18 +327,7 @@ public sealed class TensorBundleReader : IWeightSource
         return dims.ToArray();
     }
 
-    private ulong ReadVarint(ReadOnlySpan<byte> bytes, ref int pos, string what)
-    {
-        ulong value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (pos >= bytes.Length) throw Error($"{what}: truncated varint");
-            byte b = bytes[pos++];
-            value |= (ulong)(b & 0x7f) << shift;
-            if ((b & 0x80) == 0) return value;
-        }
-        throw Error($"{what}: varint longer than 10 bytes");
-    }
+    private ulong ReadVarint(ReadOnlySpan<byte> bytes, ref int pos, string what) => Varint.Read(bytes, ref pos, message => Error($"{what}: {message}"));
 
     private WeightFormatException Error(string message) => new($"'{Path}': {message}.") { FilePath = Path };
 }
