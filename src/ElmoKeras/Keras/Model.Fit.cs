@@ -116,23 +116,35 @@ public sealed partial class Model
         if (Outputs.Count != 1) throw new NotSupportedException($"Predict supports models with one output; model '{Name}' has {Outputs.Count}.");
         ModelData[] inputs = InputData(x, "x");
         using var noGrad = no_grad();
+        // Text is batched by length so recurrent text layers waste no steps on padding; rows go back in order at the end.
+        int[] order = TextLengths(inputs[0]) is { } lengths
+            ? Enumerable.Range(0, lengths.Length).OrderBy(i => lengths[i]).ToArray()
+            : Enumerable.Range(0, inputs[0].Count).ToArray();
         var parts = new List<Tensor>();
         try
         {
-            foreach (int[] batch in Enumerable.Range(0, inputs[0].Count).Chunk(batchSize))
+            foreach (int[] batch in order.Chunk(batchSize))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 Tensor output = Forward(inputs.Select(d => d.Take(batch, CPU)).ToArray(), training: false)[0].ExpectTensor(Name);
                 parts.Add(output.cpu().DetachFromDisposeScope());
             }
-            return parts.Count == 0 ? empty(0) : cat(parts, 0);
+            if (parts.Count == 0) return empty(0);
+            using Tensor sorted = cat(parts, 0);
+            var restore = new long[order.Length];
+            for (int i = 0; i < order.Length; i++) restore[order[i]] = i;
+            using Tensor index = tensor(restore);
+            return sorted.index_select(0, index);
         }
         finally
         {
             foreach (Tensor part in parts) part.Dispose();
         }
     }
+
+    private static int[]? TextLengths(ModelData data) =>
+        data.Strings?.Select(s => s.Count(c => c == ' ') + 1).ToArray() ?? data.Tokens?.Select(t => t.Length).ToArray();
 
     /// <summary>Predictions as a host array [examples, outputs] for a model with a 2-D output.</summary>
     public float[,] PredictArray(object x, int batchSize = 32, CancellationToken cancellationToken = default)

@@ -146,3 +146,23 @@ public class ElmoEmbeddingLayerTests
         Assert.Equal(2, value.Tensor!.shape[1]);
     }
 }
+
+public class PredictBucketingTests
+{
+    [Fact]
+    public void PredictBatchesTextByLengthButReturnsRowsInInputOrder()
+    {
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        var input = ElmoKeras.Keras.Keras.Input([1], DType.String);
+        var output = new Dense(2).Apply(new ElmoEmbeddingLayer(elmo).Apply(input));
+        using var model = new Model(input, output);
+        string[] texts = ["a much longer review than the others here", "short", "mid length text", "x y"];
+        using Tensor all = model.Predict(texts, batchSize: 2);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            using Tensor one = model.Predict(new[] { texts[i] });
+            using Tensor diff = (one[0] - all[i]).abs().max();
+            Assert.True(diff.item<float>() < 1e-5f, $"row {i}");
+        }
+    }
+}
