@@ -60,7 +60,7 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
         }
         using var scope = NewDisposeScope();
         elmo.Network.train();
-        var (layers, _) = elmo.Forward(ElmoBatch.Create(rows, elmo.Options.CharCnn.MaxCharactersPerToken));
+        var (layers, _) = elmo.Forward(elmo.CreateBatch(rows));
         layers.mean().backward();
         elmo.Network.zero_grad();
     }

@@ -12,8 +12,9 @@ internal sealed class ElmoBatch
     private const int BeginIndex = 0;
     private const int EndIndex = 1;
 
-    private ElmoBatch(int[] lengths, int maxLength, long[] characterIds, int uniqueCount, int maxCharacters, long[] tokenIndex)
+    private ElmoBatch(int[] lengths, int maxLength, long[] characterIds, int uniqueCount, int maxCharacters, long[] tokenIndex, bool boundaries)
     {
+        Boundaries = boundaries;
         Lengths = lengths;
         MaxLength = maxLength;
         CharacterIds = characterIds;
@@ -24,7 +25,16 @@ internal sealed class ElmoBatch
 
     /// <summary>Tokens per sentence, boundaries excluded.</summary>
     public int[] Lengths { get; }
-    /// <summary>The longest sentence's token count (T); positions with boundaries are T + 2.</summary>
+    /// <summary>Whether BOS and EOS surround every sentence (bilm-tf's and AllenNLP's behaviour).</summary>
+    public bool Boundaries { get; }
+
+    /// <summary>Positions added around each sentence: 2 with boundaries, else 0.</summary>
+    public int Extra => Boundaries ? 2 : 0;
+
+    /// <summary>Where the first token sits: 1 after BOS, else 0.</summary>
+    public int FirstToken => Boundaries ? 1 : 0;
+
+    /// <summary>The longest sentence's token count (T); positions are T + <see cref="Extra"/>.</summary>
     public int MaxLength { get; }
     public int BatchSize => Lengths.Length;
     public long[] CharacterIds { get; }
@@ -33,7 +43,7 @@ internal sealed class ElmoBatch
     public long[] TokenIndex { get; }
 
     /// <summary>Prepares <paramref name="sentences"/>, cutting each to <paramref name="maxTokens"/> when given.</summary>
-    public static ElmoBatch Create(IReadOnlyList<IReadOnlyList<string>> sentences, int maxCharacters, int? maxTokens = null)
+    public static ElmoBatch Create(IReadOnlyList<IReadOnlyList<string>> sentences, int maxCharacters, int? maxTokens = null, bool boundaries = true)
     {
         ArgumentNullException.ThrowIfNull(sentences);
         int batch = sentences.Count;
@@ -44,7 +54,8 @@ internal sealed class ElmoBatch
             lengths[i] = maxTokens is int cap ? Math.Min(cap, sentence.Count) : sentence.Count;
         }
         int maxLength = batch == 0 ? 0 : lengths.Max();
-        int width = maxLength + 2;
+        int extra = boundaries ? 2 : 0, first = boundaries ? 1 : 0;
+        int width = maxLength + extra;
 
         var unique = new Dictionary<string, int>(StringComparer.Ordinal);
         var characterIds = new List<long>(capacity: (2 + batch * 8) * maxCharacters);
@@ -59,7 +70,7 @@ internal sealed class ElmoBatch
         for (int i = 0; i < batch; i++)
         {
             int row = i * width;
-            tokenIndex[row] = BeginIndex;
+            if (boundaries) tokenIndex[row] = BeginIndex;
             IReadOnlyList<string> sentence = sentences[i];
             for (int t = 0; t < lengths[i]; t++)
             {
@@ -71,12 +82,12 @@ internal sealed class ElmoBatch
                     ElmoCharacters.Encode(token, ids);
                     characterIds.AddRange(ids);
                 }
-                tokenIndex[row + 1 + t] = index;
+                tokenIndex[row + first + t] = index;
             }
-            tokenIndex[row + 1 + lengths[i]] = EndIndex;
+            if (boundaries) tokenIndex[row + 1 + lengths[i]] = EndIndex;
             // Padding points at row 0; the mask zeroes whatever it picks up.
         }
-        return new ElmoBatch(lengths, maxLength, characterIds.ToArray(), characterIds.Count / maxCharacters, maxCharacters, tokenIndex);
+        return new ElmoBatch(lengths, maxLength, characterIds.ToArray(), characterIds.Count / maxCharacters, maxCharacters, tokenIndex, boundaries);
     }
 
     /// <summary>
@@ -85,7 +96,7 @@ internal sealed class ElmoBatch
     /// </summary>
     public ElmoBatchTensors ToTensors(Device device)
     {
-        int batch = BatchSize, width = MaxLength + 2;
+        int batch = BatchSize, width = MaxLength + Extra;
         // Stable sort: equal lengths keep their order, so results do not depend on sort details.
         int[] order = Enumerable.Range(0, batch).OrderByDescending(i => Lengths[i]).ToArray();
         var restore = new long[batch];
@@ -96,7 +107,7 @@ internal sealed class ElmoBatch
         {
             int row = order[p];
             restore[row] = p;
-            int length = Lengths[row] + 2;
+            int length = Lengths[row] + Extra;
             steps[p] = length;
             for (int t = 0; t < width; t++)
             {

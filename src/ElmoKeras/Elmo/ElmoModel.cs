@@ -181,7 +181,7 @@ public sealed class ElmoModel : IDisposable
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(sentences);
         using var noGrad = no_grad();
-        ElmoBatch batch = ElmoBatch.Create(sentences, Options.CharCnn.MaxCharactersPerToken);
+        ElmoBatch batch = CreateBatch(sentences);
         var (layers, mask) = Forward(batch);
         return new ElmoEmbeddings(layers, mask, batch.Lengths);
     }
@@ -206,6 +206,10 @@ public sealed class ElmoModel : IDisposable
         states = null;
     }
 
+    /// <summary>Prepares sentences for <see cref="Forward"/> with this model's settings.</summary>
+    internal ElmoBatch CreateBatch(IReadOnlyList<IReadOnlyList<string>> sentences) =>
+        ElmoBatch.Create(sentences, Options.CharCnn.MaxCharactersPerToken, boundaries: Settings.SentenceBoundaries);
+
     /// <summary>
     /// Runs the bi-LM over a prepared batch, recording gradients when autograd is on.
     /// Returns layers [B, L, T, 2P] without boundaries (padded positions zero) and the mask [B, T].
@@ -224,8 +228,8 @@ public sealed class ElmoModel : IDisposable
 
         // [L, T+2, B, 2P] time-major in sorted rows -> [B, L, T, 2P] in the caller's rows. BOS sits at
         // step 0 of every row, so tokens are steps 1..T; the EOS of shorter rows falls inside that
-        // window and the token mask zeroes it.
-        Tensor stacked = stack(layers, 0).narrow(1, 1, batch.MaxLength).index_select(2, tensors.Restore).permute(2, 0, 1, 3);
+        // window and the token mask zeroes it. Without boundaries tokens are steps 0..T-1.
+        Tensor stacked = stack(layers, 0).narrow(1, batch.FirstToken, batch.MaxLength).index_select(2, tensors.Restore).permute(2, 0, 1, 3);
         Tensor tokenWeight = tensors.TokenMask.unsqueeze(1).unsqueeze(3).to_type(stacked.dtype); // [B, 1, T, 1]
         Tensor result = (stacked * tokenWeight).to_type(ScalarType.Float32);
         return (result.MoveToOuterDisposeScope(), tensors.TokenMask.MoveToOuterDisposeScope());

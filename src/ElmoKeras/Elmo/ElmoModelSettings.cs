@@ -27,6 +27,14 @@ public sealed record ElmoModelSettings
     /// <value>Default: <see cref="ScalarType.Float32"/>, which reproduces bilm-tf to 1e-5.</value>
     public ScalarType ComputeType { get; init; } = ScalarType.Float32;
 
+    /// <summary>
+    /// Surround every sentence with the begin/end-of-sentence tokens the bi-LM was trained with, as
+    /// bilm-tf and AllenNLP do. TF Hub's module is not documented on this (one report of its
+    /// <c>word_emb</c> shape hints it adds none); false is the switch for checking that.
+    /// </summary>
+    /// <value>Default: true (bilm-tf's graph code, which the Hub module's variable names show it was built with).</value>
+    public bool SentenceBoundaries { get; init; } = true;
+
     /// <summary>Receives load and run diagnostics.</summary>
     /// <value>Default: none.</value>
     public ILogger? Logger { get; init; }

@@ -119,7 +119,7 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
         Tensor layers, mask;
         using (BiLmTrains && training ? null : no_grad())
         {
-            (layers, mask) = elmo.Forward(ElmoBatch.Create(tokens, elmo.Options.CharCnn.MaxCharactersPerToken));
+            (layers, mask) = elmo.Forward(elmo.CreateBatch(tokens));
         }
         layers = layers.to(CPU);
         mask = mask.to(CPU);

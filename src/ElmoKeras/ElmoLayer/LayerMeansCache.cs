@@ -28,7 +28,7 @@ internal static class LayerMeansCache
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var (layers, mask) = elmo.Forward(ElmoBatch.Create(batch.Select(i => sentences[i]).ToArray(), elmo.Options.CharCnn.MaxCharactersPerToken));
+            var (layers, mask) = elmo.Forward(elmo.CreateBatch(batch.Select(i => sentences[i]).ToArray()));
             Tensor means = ElmoHead.LayerMeans(layers, mask);
             result.index_copy_(0, tensor(batch.Select(i => (long)i).ToArray(), device: elmo.Device), means);
             done += batch.Length;

@@ -136,3 +136,24 @@ public class ComputeTypeTests(ITestOutputHelper output)
         Assert.Contains("ComputeType must be Float32, BFloat16 or Float16, got Int32", ex.Message);
     }
 }
+
+public class SentenceBoundaryTests
+{
+    [Fact]
+    public void WithoutBoundariesOnlyTheContextualLayersChangeAndPaddingStillDoesNot()
+    {
+        string[][] sentences = [["The", "cat", "sat", "."], ["Hi"], []];
+        using var with = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        using var without = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights, new ElmoModelSettings { SentenceBoundaries = false });
+        using ElmoEmbeddings a = with.Embed(sentences), b = without.Embed(sentences);
+        Assert.Equal(a.Layers.shape, b.Layers.shape);
+        Assert.Equal(a.Mask.data<bool>().ToArray(), b.Mask.data<bool>().ToArray());
+        using var tokenLayerDiff = (a.Layers.select(1, 0) - b.Layers.select(1, 0)).abs().max();
+        Assert.Equal(0f, tokenLayerDiff.item<float>());
+        using var topDiff = (a.Layers.select(1, 2) - b.Layers.select(1, 2)).abs().max();
+        Assert.True(topDiff.item<float>() > 1e-3f, "without BOS/EOS the LSTM layers must differ");
+        using ElmoEmbeddings alone = without.Embed([sentences[1]]);
+        using var paddingDiff = (alone.Layers[0] - b.Layers[1].narrow(1, 0, 1)).abs().max();
+        Assert.True(paddingDiff.item<float>() < 1e-5f);
+    }
+}
