@@ -70,3 +70,39 @@ public sealed class SentimentCommandTests : IDisposable
         Assert.Contains("none.tar.gz", error);
     }
 }
+
+public sealed class SentimentCancellationTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("elmokeras-cancel-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    /// <summary>Cancels (as Ctrl+C does) as soon as the second epoch starts.</summary>
+    private sealed class CancelOnSecondEpoch(CancellationTokenSource source) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value?.StartsWith("Epoch 2/", StringComparison.Ordinal) == true) source.Cancel();
+        }
+    }
+
+    [Fact]
+    public async Task CancellingSavesWhatWasTrained()
+    {
+        string archive = SharedData.RequireImdbArchive();
+        using var elmo = ElmoKeras.Elmo.ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        using var cancel = new CancellationTokenSource();
+        var output = new CancelOnSecondEpoch(cancel);
+        var settings = new SentimentSettings(archive, dir, Epochs: 3, Limit: 100);
+        SentimentResult result = await new SentimentJob(elmo, settings, output).RunAsync(cancel.Token);
+        Assert.True(result.Cancelled);
+        Assert.Single(result.History.Epochs);
+        Assert.True(File.Exists(Path.Combine(dir, SentimentJob.WeightsFile)));
+        Assert.True(File.Exists(Path.Combine(dir, SentimentJob.PlotFile)));
+        using var history = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, SentimentJob.HistoryFile)));
+        Assert.True(history.RootElement.GetProperty("cancelled").GetBoolean());
+        Assert.Equal(1, history.RootElement.GetProperty("epochs").GetInt32());
+        Assert.Contains("Cancelled after 1 complete epoch(s); saving what was trained.", output.ToString());
+    }
+}
