@@ -53,7 +53,10 @@ internal sealed class LocalHttpServer : IAsyncDisposable
                 connections.Add(Task.Run(() => ServeAsync(client)));
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException) { }
+        // A server disposed before the loop first runs has stopped listening: accepting then throws
+        // InvalidOperationException ("Not listening") rather than a cancellation.
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException
+                                   || (ex is InvalidOperationException && stopping.IsCancellationRequested)) { }
         await Task.WhenAll(connections);
     }
 
