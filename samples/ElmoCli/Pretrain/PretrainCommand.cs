@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Text.Json;
+using ElmoKeras.Data;
+using ElmoKeras.Elmo;
+using ElmoKeras.Elmo.Pretraining;
+
+namespace ElmoCli.Pretrain;
+
+/// <summary>
+/// <c>elmo pretrain</c>: trains an ELMo bi-LM from scratch on raw text and saves it in the bilm-tf
+/// layout (options.json, weights.hdf5, vocab.txt), ready for <c>elmo sentiment --elmo DIR</c>.
+/// </summary>
+internal static class PretrainCommand
+{
+    public static Command Create()
+    {
+        var corpus = new Option<string>("--corpus") { Description = "A UTF-8 text file (one sentence per line), a folder of .txt files, or an IMDB archive/folder (its train/unsup reviews).", Required = true };
+        var outputDir = new Option<string>("--output-dir") { Description = "Where to write options.json, weights.hdf5, vocab.txt and pretrain.json.", Required = true };
+        var arch = new Option<string>("--arch") { Description = "small, medium or original (published sizes).", DefaultValueFactory = _ => "small" };
+        var options = new Option<FileInfo?>("--options-file") { Description = "An options.json to use instead of --arch." };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 1000 };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var unroll = new Option<int>("--unroll-steps") { DefaultValueFactory = _ => 20 };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Adagrad learning rate.", DefaultValueFactory = _ => 0.2 };
+        var vocabSize = new Option<int>("--vocab-size") { DefaultValueFactory = _ => 50_000 };
+        var heldOut = new Option<double>("--held-out") { Description = "Fraction of the sentences kept aside to measure perplexity.", DefaultValueFactory = _ => 0.02 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: TorchSharp's)." };
+
+        var command = new Command("pretrain", "Train an ELMo bi-LM from scratch on raw text (saved in the bilm-tf layout).");
+        foreach (Option option in new Option[] { corpus, outputDir, arch, options, steps, batchSize, unroll, learningRate, vocabSize, heldOut, seed, threads }) command.Options.Add(option);
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            if (result.GetValue(heldOut) is <= 0 or >= 1) throw new ArgumentException("--held-out must be between 0 and 1.");
+            if (result.GetValue(threads) is int n) TorchSharp.torch.set_num_threads(n);
+            List<string[]> sentences = await ReadCorpusAsync(result.GetValue(corpus)!, cancellationToken);
+            int held = Math.Max(1, (int)(sentences.Count * result.GetValue(heldOut)));
+            List<string[]> train = sentences[..^held], test = sentences[^held..];
+            ElmoOptions elmoOptions = result.GetValue(options) is FileInfo file ? ElmoOptions.Load(file.FullName) : ElmoArchitectures.ByName(result.GetValue(arch)!);
+            Vocabulary vocabulary = Vocabulary.Build(train, result.GetValue(vocabSize));
+            Console.Error.WriteLine($"{train.Count} training and {test.Count} held-out sentences, vocabulary {vocabulary.Count}.");
+            var settings = new PretrainOptions { BatchSize = result.GetValue(batchSize), UnrollSteps = result.GetValue(unroll), LearningRate = result.GetValue(learningRate), Seed = result.GetValue(seed) };
+            using var trainer = new ElmoPretrainer(elmoOptions, vocabulary, settings);
+            var reporter = new ConsoleProgress("steps");
+            int total = result.GetValue(steps);
+            PretrainStep last = trainer.Train(train, total, new SyncProgress(s => reporter.Report((s.Step, total))), cancellationToken);
+            double perplexity = trainer.Perplexity(test), unigram = ElmoPretrainer.UnigramPerplexity(train, test, vocabulary);
+            string dir = Path.GetFullPath(result.GetValue(outputDir)!);
+            trainer.Save(dir);
+            string report = JsonSerializer.Serialize(new { steps = last.Step, tokens = last.Tokens, trainLoss = last.Loss, tokensPerSecond = Math.Round(last.TokensPerSecond, 1), heldOutPerplexity = perplexity, unigramPerplexity = unigram }, new JsonSerializerOptions { WriteIndented = true });
+            File.WriteAllText(Path.Combine(dir, "pretrain.json"), report);
+            Console.WriteLine(report);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SyncProgress(Action<PretrainStep> report) : IProgress<PretrainStep>
+    {
+        public void Report(PretrainStep value) => report(value);
+    }
+
+    private static async Task<List<string[]>> ReadCorpusAsync(string source, CancellationToken cancellationToken)
+    {
+        static string[] Split(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        bool imdb = source.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) || Directory.Exists(Path.Combine(source, "train", "unsup")) || Directory.Exists(Path.Combine(source, "aclImdb"));
+        IEnumerable<string> texts;
+        if (imdb)
+        {
+            string root = await Imdb.GetDatasetDirectoryAsync(new ImdbOptions { Source = source }, null, cancellationToken);
+            texts = Imdb.LoadUnsupervised(root, new ImdbOptions { RemoveLineBreakTags = true });
+        }
+        else if (Directory.Exists(source)) texts = Directory.GetFiles(source, "*.txt", SearchOption.AllDirectories).Order(StringComparer.Ordinal).SelectMany(File.ReadLines);
+        else if (File.Exists(source)) texts = File.ReadLines(source);
+        else throw new FileNotFoundException($"--corpus '{source}' does not exist. Pass a text file, a folder of .txt files, or an IMDB archive/folder.", source);
+        List<string[]> sentences = texts.Select(Split).Where(s => s.Length > 0).ToList();
+        if (sentences.Count < 2) throw new ArgumentException($"--corpus '{source}' holds {sentences.Count} non-empty sentence(s); pretraining needs many.");
+        return sentences;
+    }
+}

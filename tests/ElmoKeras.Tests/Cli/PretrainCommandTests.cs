@@ -1,0 +1,53 @@
+using System.CommandLine;
+using System.Text.Json;
+using ElmoCli;
+using ElmoCli.Pretrain;
+using ElmoCli.Sentiment;
+using ElmoKeras.Tests.Data;
+using ElmoKeras.Tests.TestSupport;
+
+namespace ElmoKeras.Tests.Cli;
+
+public sealed class PretrainCommandTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("elmokeras-pretrain-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public async Task PretrainedModelFeedsTheSentimentRecipe()
+    {
+        var random = new Random(1);
+        string[] words = ["good", "bad", "film", "plot", "actor", "boring", "great", "the", "a", "was"];
+        string corpus = Path.Combine(dir, "corpus.txt");
+        File.WriteAllLines(corpus, Enumerable.Range(0, 400).Select(_ => string.Join(' ', Enumerable.Range(0, 8).Select(_ => words[random.Next(words.Length)]))));
+        string model = Path.Combine(dir, "model");
+        var root = new RootCommand();
+        root.Subcommands.Add(PretrainCommand.Create());
+        root.Subcommands.Add(SentimentCommand.Create());
+        var error = new StringWriter();
+        int code = await CommandRunner.InvokeAsync(root, ["pretrain", "--corpus", corpus, "--output-dir", model, "--options-file", Fixtures.ElmoOptions,
+            "--steps", "20", "--batch-size", "4", "--unroll-steps", "10", "--vocab-size", "20"], error);
+        Assert.True(code == 0, error.ToString());
+        foreach (string file in new[] { "options.json", "weights.hdf5", "vocab.txt", "pretrain.json" }) Assert.True(File.Exists(Path.Combine(model, file)), file);
+        using (var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(model, "pretrain.json"))))
+            Assert.True(report.RootElement.GetProperty("heldOutPerplexity").GetDouble() > 0);
+
+        code = await CommandRunner.InvokeAsync(root, ["sentiment", "--data", SharedData.RequireImdbArchive(), "--elmo", model, "--limit", "100", "--epochs", "1",
+            "--output-dir", Path.Combine(dir, "sentiment")], error);
+        Assert.True(code == 0, error.ToString());
+        Assert.True(File.Exists(Path.Combine(dir, "sentiment", SentimentJob.WeightsFile)));
+    }
+
+    [Fact]
+    public async Task MissingCorpusIsAClearError()
+    {
+        var root = new RootCommand();
+        root.Subcommands.Add(PretrainCommand.Create());
+        var error = new StringWriter();
+        int code = await CommandRunner.InvokeAsync(root, ["pretrain", "--corpus", Path.Combine(dir, "none.txt"), "--output-dir", dir], error);
+        Assert.Equal(CommandRunner.Failure, code);
+        Assert.Contains("--corpus", error.ToString());
+        Assert.Contains("does not exist", error.ToString());
+    }
+}
