@@ -25,10 +25,11 @@ internal static class PretrainCommand
         var vocabSize = new Option<int>("--vocab-size") { DefaultValueFactory = _ => 50_000 };
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of the sentences kept aside to measure perplexity.", DefaultValueFactory = _ => 0.02 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var minutes = new Option<double?>("--minutes") { Description = "Stop training after this many minutes even if --steps are not done." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: TorchSharp's)." };
 
         var command = new Command("pretrain", "Train an ELMo bi-LM from scratch on raw text (saved in the bilm-tf layout).");
-        foreach (Option option in new Option[] { corpus, outputDir, arch, options, steps, batchSize, unroll, learningRate, vocabSize, heldOut, seed, threads }) command.Options.Add(option);
+        foreach (Option option in new Option[] { corpus, outputDir, arch, options, steps, batchSize, unroll, learningRate, vocabSize, heldOut, seed, minutes, threads }) command.Options.Add(option);
         command.SetAction(async (result, cancellationToken) =>
         {
             if (result.GetValue(heldOut) is <= 0 or >= 1) throw new ArgumentException("--held-out must be between 0 and 1.");
@@ -43,11 +44,14 @@ internal static class PretrainCommand
             using var trainer = new ElmoPretrainer(elmoOptions, vocabulary, settings);
             var reporter = new ConsoleProgress("steps");
             int total = result.GetValue(steps);
-            PretrainStep last = trainer.Train(train, total, new SyncProgress(s => reporter.Report((s.Step, total))), cancellationToken);
+            TimeSpan? budget = result.GetValue(minutes) is double m ? TimeSpan.FromMinutes(m) : null;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            PretrainStep last = trainer.Train(train, total, new SyncProgress(s => reporter.Report((s.Step, total))), budget, cancellationToken);
+            double trainSeconds = clock.Elapsed.TotalSeconds;
             double perplexity = trainer.Perplexity(test), unigram = ElmoPretrainer.UnigramPerplexity(train, test, vocabulary);
             string dir = Path.GetFullPath(result.GetValue(outputDir)!);
             trainer.Save(dir);
-            string report = JsonSerializer.Serialize(new { steps = last.Step, tokens = last.Tokens, trainLoss = last.Loss, tokensPerSecond = Math.Round(last.TokensPerSecond, 1), heldOutPerplexity = perplexity, unigramPerplexity = unigram }, new JsonSerializerOptions { WriteIndented = true });
+            string report = JsonSerializer.Serialize(new { steps = last.Step, tokens = last.Tokens, trainSeconds = Math.Round(trainSeconds, 1), trainSentences = train.Count, vocabulary = vocabulary.Count, trainLoss = last.Loss, tokensPerSecond = Math.Round(last.TokensPerSecond, 1), heldOutPerplexity = perplexity, unigramPerplexity = unigram }, new JsonSerializerOptions { WriteIndented = true });
             File.WriteAllText(Path.Combine(dir, "pretrain.json"), report);
             Console.WriteLine(report);
             return 0;

@@ -51,17 +51,19 @@ public sealed class ElmoPretrainer : IDisposable
 
     /// <summary>
     /// Runs <paramref name="steps"/> training steps over <paramref name="sentences"/> (cycling through
-    /// them as often as needed). Returns the last step's figures.
+    /// them as often as needed), or fewer when <paramref name="timeBudget"/> runs out first. Returns
+    /// the last step's figures.
     /// </summary>
-    public PretrainStep Train(IReadOnlyList<IReadOnlyList<string>> sentences, int steps, IProgress<PretrainStep>? progress = null, CancellationToken cancellationToken = default)
+    public PretrainStep Train(IReadOnlyList<IReadOnlyList<string>> sentences, int steps, IProgress<PretrainStep>? progress = null,
+        TimeSpan? timeBudget = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
-        string[][] streams = Streams(sentences, shuffleSeed: settings.Seed);
+        string[][] streams = Streams(sentences, shuffleSeed: settings.Seed, settings.BatchSize);
         int windows = WindowCount(streams, "training");
         Model.Network.train();
         var clock = Stopwatch.StartNew();
         PretrainStep last = new(step, tokensSeen, double.NaN, double.NaN, 0);
-        for (int i = 0; i < steps; i++)
+        for (int i = 0; i < steps && !(timeBudget is TimeSpan budget && clock.Elapsed >= budget); i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int window = step % windows;
@@ -88,7 +90,10 @@ public sealed class ElmoPretrainer : IDisposable
     /// </summary>
     public double Perplexity(IReadOnlyList<IReadOnlyList<string>> sentences)
     {
-        string[][] streams = Streams(sentences, shuffleSeed: null);
+        // Held-out text is often short: use fewer streams rather than refuse it.
+        long tokens = sentences.Sum(x => (long)x.Count + 2);
+        int rows = (int)Math.Clamp(tokens / (2L * settings.UnrollSteps), 1, settings.BatchSize);
+        string[][] streams = Streams(sentences, shuffleSeed: null, rows);
         int windows = WindowCount(streams, "held-out");
         Model.ResetStates();
         Model.Network.eval();
@@ -160,7 +165,7 @@ public sealed class ElmoPretrainer : IDisposable
         return (forwardLoss + backwardLoss) / 2;
     }
 
-    private string[][] Streams(IReadOnlyList<IReadOnlyList<string>> sentences, int? shuffleSeed)
+    private static string[][] Streams(IReadOnlyList<IReadOnlyList<string>> sentences, int? shuffleSeed, int rows)
     {
         ArgumentNullException.ThrowIfNull(sentences);
         IEnumerable<IReadOnlyList<string>> order = sentences;
@@ -169,7 +174,7 @@ public sealed class ElmoPretrainer : IDisposable
             var random = new Random(seed);
             order = sentences.Select(x => (Key: random.Next(), Sentence: x)).OrderBy(x => x.Key).Select(x => x.Sentence).ToArray();
         }
-        var streams = Enumerable.Range(0, settings.BatchSize).Select(_ => new List<string>()).ToArray();
+        var streams = Enumerable.Range(0, rows).Select(_ => new List<string>()).ToArray();
         int i = 0;
         foreach (var sentence in order)
         {
@@ -184,7 +189,7 @@ public sealed class ElmoPretrainer : IDisposable
     {
         int windows = streams.Min(s => (s.Length - 1) / settings.UnrollSteps);
         if (windows == 0)
-            throw new ArgumentException($"The {what} text is too short: each of the {settings.BatchSize} streams needs more than {settings.UnrollSteps} tokens. Pass more sentences or lower BatchSize/UnrollSteps.");
+            throw new ArgumentException($"The {what} text is too short: each of the {streams.Length} streams needs more than {settings.UnrollSteps} tokens. Pass more sentences or lower BatchSize/UnrollSteps.");
         return windows;
     }
 
