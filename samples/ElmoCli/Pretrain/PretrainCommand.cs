@@ -73,7 +73,7 @@ internal static class PretrainCommand
         if (imdb)
         {
             string root = await Imdb.GetDatasetDirectoryAsync(new ImdbOptions { Source = source }, null, cancellationToken);
-            texts = Imdb.LoadUnsupervised(root, new ImdbOptions { RemoveLineBreakTags = true });
+            texts = Imdb.LoadUnsupervised(Path.Combine(root, "train", "unsup"), new ImdbOptions { RemoveLineBreakTags = true });
         }
         else if (Directory.Exists(source)) texts = Directory.GetFiles(source, "*.txt", SearchOption.AllDirectories).Order(StringComparer.Ordinal).SelectMany(File.ReadLines);
         else if (File.Exists(source)) texts = File.ReadLines(source);

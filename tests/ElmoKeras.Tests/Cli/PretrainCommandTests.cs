@@ -40,6 +40,21 @@ public sealed class PretrainCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ImdbArchiveCorpusUsesTheUnlabelledReviews()
+    {
+        string model = Path.Combine(dir, "imdb-model");
+        var root = new RootCommand();
+        root.Subcommands.Add(PretrainCommand.Create());
+        var error = new StringWriter();
+        int code = await CommandRunner.InvokeAsync(root, ["pretrain", "--corpus", SharedData.RequireImdbArchive(), "--output-dir", model, "--options-file", Fixtures.ElmoOptions,
+            "--steps", "2", "--batch-size", "2", "--unroll-steps", "5", "--vocab-size", "50"], error);
+        Assert.True(code == 0, error.ToString());
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(model, "pretrain.json")));
+        // 50,000 unsup reviews, 2% held out.
+        Assert.Equal(49_000, report.RootElement.GetProperty("trainSentences").GetInt32());
+    }
+
+    [Fact]
     public async Task MissingCorpusIsAClearError()
     {
         var root = new RootCommand();
