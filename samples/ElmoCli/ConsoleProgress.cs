@@ -20,9 +20,12 @@ internal sealed class ConsoleProgress(string what, TextWriter? writer = null) : 
         if (!finished && lastReport is TimeSpan last && now - last < (interactive ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(5))) return;
         lastReport = now;
         double rate = value.Done / Math.Max(now.TotalSeconds, 1e-9);
-        string eta = rate > 0 && !finished ? $", ETA {TimeSpan.FromSeconds((value.Total - value.Done) / rate):hh\\:mm\\:ss}" : "";
+        string eta = rate > 0 && !finished ? $", ETA {FormatDuration(TimeSpan.FromSeconds((value.Total - value.Done) / rate))}" : "";
         string line = $"{what} {value.Done}/{value.Total} ({100.0 * value.Done / value.Total:F0}%, {rate:F1}/s{eta})";
         if (interactive) writer.Write("\r" + line.PadRight(70) + (finished ? Environment.NewLine : ""));
         else writer.WriteLine(line);
     }
+
+    /// <summary>h:mm:ss with hours past 24 kept (TimeSpan's hh wraps at a day).</summary>
+    internal static string FormatDuration(TimeSpan span) => $"{(int)span.TotalHours}:{span.Minutes:00}:{span.Seconds:00}";
 }

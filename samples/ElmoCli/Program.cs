@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ElmoCli;
+using ElmoCli.Baseline;
 using ElmoCli.Bench;
 using ElmoCli.Embed;
 using ElmoCli.RandomModel;
@@ -12,4 +13,5 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(RandomModelCommand.Create());
 root.Subcommands.Add(SentimentCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
+root.Subcommands.Add(BaselineCommand.Create());
 return await CommandRunner.InvokeAsync(root, args);

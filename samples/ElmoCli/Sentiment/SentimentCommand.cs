@@ -15,26 +15,28 @@ internal static class SentimentCommand
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 5 };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and N test reviews (a quick run)." };
+        var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test reviews (default: --limit, else all 25,000)." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var trainable = new Option<string>("--trainable") { Description = "scalar-mix (TF Hub's 4 numbers), all (fine-tune ELMo) or none.", DefaultValueFactory = _ => "scalar-mix" };
         trainable.AcceptOnlyFromAmong("scalar-mix", "all", "none");
         var head = new Option<string>("--output") { Description = "pooled (the recipe) or sequence (a Bidirectional LSTM over per-token ELMo vectors).", DefaultValueFactory = _ => "pooled" };
         head.AcceptOnlyFromAmong("pooled", "sequence");
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var batchNorm = new Option<bool>("--batch-norm") { Description = "Put BatchNormalization between ELMo and Dense(256) (helps small, briefly pretrained bi-LMs whose features are tiny)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Run ELMo every epoch even when it is frozen (to measure what the feature cache saves)." };
         var elmo = new ElmoSource(defaultHandle: ElmoSource.DefaultHubHandle);
 
         var command = new Command("sentiment", "Train the ELMo + Dense IMDB sentiment classifier of the Keras recipe.");
-        foreach (Option option in new Option[] { data, outputDir, maxWords, epochs, batchSize, limit, seed, trainable, head, device, noCache }) command.Options.Add(option);
+        foreach (Option option in new Option[] { data, outputDir, maxWords, epochs, batchSize, limit, testLimit, seed, trainable, head, device, batchNorm, noCache }) command.Options.Add(option);
         elmo.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var settings = new SentimentSettings(result.GetValue(data), Path.GetFullPath(result.GetValue(outputDir)!), result.GetValue(maxWords),
-                result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(limit), result.GetValue(seed),
+                result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(limit), result.GetValue(testLimit), result.GetValue(seed),
                 result.GetValue(trainable) switch { "all" => ElmoTrainable.All, "none" => ElmoTrainable.None, _ => ElmoTrainable.ScalarMix },
-                result.GetValue(head) == "sequence" ? SentimentHead.Sequence : SentimentHead.Pooled, !result.GetValue(noCache));
-            if (settings.Epochs <= 0 || settings.BatchSize <= 0 || settings.MaxWords <= 0 || settings.Limit is <= 0)
-                throw new ArgumentException("--epochs, --batch-size, --max-words and --limit must be positive.");
+                result.GetValue(head) == "sequence" ? SentimentHead.Sequence : SentimentHead.Pooled, !result.GetValue(noCache), result.GetValue(batchNorm));
+            if (settings.Epochs <= 0 || settings.BatchSize <= 0 || settings.MaxWords <= 0 || settings.Limit is <= 0 || settings.TestLimit is <= 0)
+                throw new ArgumentException("--epochs, --batch-size, --max-words, --limit and --test-limit must be positive.");
             using ElmoModel model = elmo.Load(result, new ElmoModelSettings { Device = ModelOptions.ParseDevice(result.GetValue(device)!) }, cancellationToken);
             SentimentResult outcome = await new SentimentJob(model, settings, Console.Out).RunAsync(cancellationToken);
             return outcome.Cancelled ? CommandRunner.Cancelled : 0;

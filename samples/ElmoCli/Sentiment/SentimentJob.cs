@@ -27,8 +27,8 @@ internal sealed class SentimentJob(ElmoModel elmo, SentimentSettings settings, T
         var clock = Stopwatch.StartNew();
         output.WriteLine(settings.Data is null ? $"Loading IMDB from {Imdb.DefaultOrigin} (cached)..." : $"Loading IMDB from {settings.Data}...");
         var (train, test) = await Imdb.DownloadAndLoadDatasetsAsync(new ImdbOptions { Source = settings.Data, Seed = settings.Seed }, null, cancellationToken);
-        var (trainText, trainLabels) = Prepare(train);
-        var (testText, testLabels) = Prepare(test);
+        var (trainText, trainLabels) = Prepare(train, settings.MaxWords, settings.Limit);
+        var (testText, testLabels) = Prepare(test, settings.MaxWords, settings.TestLimit ?? settings.Limit);
         output.WriteLine($"{trainText.Length} training and {testText.Length} test reviews, first {settings.MaxWords} words each.");
 
         KerasRandom.SetSeed(settings.Seed);
@@ -69,6 +69,9 @@ internal sealed class SentimentJob(ElmoModel elmo, SentimentSettings settings, T
             history = history.Values,
             test = scores,
             cancelled,
+            trainExamples = trainText.Length,
+            testExamples = testText.Length,
+            batchNorm = settings.BatchNorm,
             cacheFeatures = settings.CacheFeatures,
             fitSeconds = Math.Round(fitSeconds, 1),
             seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
@@ -78,12 +81,12 @@ internal sealed class SentimentJob(ElmoModel elmo, SentimentSettings settings, T
         return new SentimentResult(history, scores, cancelled);
     }
 
-    private (string[] Text, float[] Labels) Prepare(DataFrame frame)
+    /// <summary>The first <paramref name="maxWords"/> words and the polarity of each review, the first <paramref name="limit"/> reviews only when given.</summary>
+    internal static (string[] Text, float[] Labels) Prepare(DataFrame frame, int maxWords, int? limit)
     {
-        string[] text = Text.FirstWords(frame, settings.MaxWords);
+        string[] text = Text.FirstWords(frame, maxWords);
         float[] labels = frame.ToSingleArray("polarity");
-        if (settings.Limit is int limit && limit < text.Length) return (text[..limit], labels[..limit]);
-        return (text, labels);
+        return limit is int n && n < text.Length ? (text[..n], labels[..n]) : (text, labels);
     }
 
     private Model Build()
@@ -94,6 +97,8 @@ internal sealed class SentimentJob(ElmoModel elmo, SentimentSettings settings, T
         KerasTensor features = settings.Head == SentimentHead.Pooled
             ? new ElmoEmbeddingLayer(elmo, ElmoOutput.Default, settings.Trainable, settings.MaxWords, layerOptions).Apply(input)
             : new Bidirectional(new LSTM(64)).Apply(new ElmoEmbeddingLayer(elmo, ElmoOutput.Elmo, settings.Trainable, settings.MaxWords, layerOptions).Apply(input));
+        // A small epsilon: pooled features of a briefly trained bi-LM differ by ~0.01, well under Keras's 1e-3 variance floor.
+        if (settings.BatchNorm) features = new BatchNormalization(epsilon: 1e-6).Apply(features);
         var dense = new Dense(256, activation: "relu").Apply(features);
         var pred = new Dense(1, activation: "sigmoid").Apply(dense);
         var model = new Model(input, pred);

@@ -19,7 +19,9 @@ internal sealed record SentimentSettings(
     int Epochs = 5,
     int BatchSize = 32,
     int? Limit = null,
+    int? TestLimit = null,
     int Seed = 0,
     ElmoTrainable Trainable = ElmoTrainable.ScalarMix,
     SentimentHead Head = SentimentHead.Pooled,
-    bool CacheFeatures = true);
+    bool CacheFeatures = true,
+    bool BatchNorm = false);

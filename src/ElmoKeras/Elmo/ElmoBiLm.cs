@@ -27,6 +27,12 @@ internal sealed class ElmoBiLm : nn.Module
     }
 
     public ElmoOptions Options => options;
+
+    /// <summary>
+    /// Dropout rate on every LSTM layer's input in training mode (bilm-tf's <c>DropoutWrapper</c>,
+    /// outside the residual, so the skip connection adds the dropped input too). Zero for inference.
+    /// </summary>
+    public double InputDropout { get; set; }
     public CharCnnEncoder TokenEncoder => tokenEncoder;
 
     /// <summary>The LSTM of <paramref name="direction"/> (0 forward, 1 backward) and <paramref name="layer"/>.</summary>
@@ -59,6 +65,7 @@ internal sealed class ElmoBiLm : nn.Module
             for (int layer = 0; layer < numLayers; layer++)
             {
                 int stateIndex = direction * numLayers + layer;
+                if (InputDropout > 0 && training) input = nn.functional.dropout(input, InputDropout, training: true);
                 var (output, final) = Lstm(direction, layer).call(input, batch.Steps, initial?[stateIndex]);
                 finals[stateIndex] = final;
                 // Residual on the output only; the recurrence above used the plain projection.

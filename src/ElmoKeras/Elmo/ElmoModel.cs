@@ -206,6 +206,19 @@ public sealed class ElmoModel : IDisposable
         states = null;
     }
 
+    /// <summary>The carried states (direction * layers + layer) of a stateful model, or null when none are carried.</summary>
+    internal IReadOnlyList<LstmState>? CarriedStates => states;
+
+    /// <summary>Replaces the carried states with copies of <paramref name="carried"/> (same order as <see cref="CarriedStates"/>).</summary>
+    internal void RestoreStates(IReadOnlyList<(Tensor Cell, Tensor Hidden)> carried)
+    {
+        if (carried.Count != 2 * Options.Lstm.NumLayers) throw new ArgumentException($"Expected {2 * Options.Lstm.NumLayers} LSTM states, got {carried.Count}.", nameof(carried));
+        ResetStates();
+        states = carried.Select(s => new LstmState(
+            s.Cell.to(Settings.ComputeType, Device).clone().DetachFromDisposeScope(),
+            s.Hidden.to(Settings.ComputeType, Device).clone().DetachFromDisposeScope())).ToArray();
+    }
+
     /// <summary>Prepares sentences for <see cref="Forward"/> with this model's settings.</summary>
     internal ElmoBatch CreateBatch(IReadOnlyList<IReadOnlyList<string>> sentences) =>
         ElmoBatch.Create(sentences, Options.CharCnn.MaxCharactersPerToken, boundaries: Settings.SentenceBoundaries);

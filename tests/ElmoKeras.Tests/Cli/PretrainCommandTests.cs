@@ -55,6 +55,30 @@ public sealed class PretrainCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ResumeContinuesFromTheCheckpointToTheTotalStepCount()
+    {
+        var random = new Random(2);
+        string[] words = ["good", "bad", "film", "plot", "actor", "the", "a", "was"];
+        string corpus = Path.Combine(dir, "corpus.txt");
+        File.WriteAllLines(corpus, Enumerable.Range(0, 300).Select(_ => string.Join(' ', Enumerable.Range(0, 6).Select(_ => words[random.Next(words.Length)]))));
+        string model = Path.Combine(dir, "resumed");
+        var root = new RootCommand();
+        root.Subcommands.Add(PretrainCommand.Create());
+        var error = new StringWriter();
+        string[] common = ["pretrain", "--corpus", corpus, "--output-dir", model, "--batch-size", "4", "--unroll-steps", "5"];
+        int code = await CommandRunner.InvokeAsync(root, [.. common, "--options-file", Fixtures.ElmoOptions, "--steps", "6", "--vocab-size", "12"], error);
+        Assert.True(code == 0, error.ToString());
+        Assert.True(File.Exists(Path.Combine(model, "checkpoint", "checkpoint.json")));
+
+        code = await CommandRunner.InvokeAsync(root, [.. common, "--resume", "--steps", "15"], error);
+        Assert.True(code == 0, error.ToString());
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(model, "pretrain.json")));
+        Assert.Equal(15, report.RootElement.GetProperty("steps").GetInt32());
+        Assert.Equal(15L * 4 * 5, report.RootElement.GetProperty("tokens").GetInt64());
+        Assert.Equal(11, report.RootElement.GetProperty("vocabulary").GetInt32()); // 8 words and the 3 special tokens, from the checkpoint
+    }
+
+    [Fact]
     public async Task MissingCorpusIsAClearError()
     {
         var root = new RootCommand();

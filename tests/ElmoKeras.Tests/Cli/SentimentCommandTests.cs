@@ -55,6 +55,22 @@ public sealed class SentimentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task BatchNormHeadAndSeparateTestLimit()
+    {
+        string output = Path.Combine(dir, "batch-norm");
+        var (code, error) = await Run([.. Common(output), "--limit", "200", "--test-limit", "120", "--epochs", "1", "--batch-norm"]);
+        Assert.True(code == 0, error);
+        using (var history = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, SentimentJob.HistoryFile))))
+        {
+            Assert.Equal(200, history.RootElement.GetProperty("trainExamples").GetInt32());
+            Assert.Equal(120, history.RootElement.GetProperty("testExamples").GetInt32());
+            Assert.True(history.RootElement.GetProperty("batchNorm").GetBoolean());
+        }
+        using var weights = ElmoKeras.Weights.Hdf5WeightSource.Open(Path.Combine(output, SentimentJob.WeightsFile));
+        Assert.Contains(weights.Names, n => n.EndsWith("moving_variance", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task HalfGivenElmoFilesSayWhatToPass()
     {
         var (code, error) = await Run("--data", Path.Combine(dir, "none.tar.gz"), "--output-dir", dir, "--elmo-weights", Fixtures.ElmoWeights);

@@ -48,6 +48,91 @@ public sealed class PretrainerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void SampledSoftmaxAlsoLearnsTheLanguage()
+    {
+        List<string[]> train = Corpus(800, 1), heldOut = Corpus(200, 2);
+        Vocabulary vocabulary = Vocabulary.Build(train, 100);
+        using var trainer = new ElmoPretrainer(Tiny, vocabulary, new PretrainOptions { BatchSize = 8, UnrollSteps = 10, Seed = 3, LearningRate = 1.0, SoftmaxSamples = 6 });
+        Assert.True(trainer.UsesSampledSoftmax);
+        trainer.Train(train, steps: 600);
+        double after = trainer.Perplexity(heldOut), unigram = ElmoPretrainer.UnigramPerplexity(train, heldOut, vocabulary);
+        output.WriteLine($"sampled softmax (6 of {vocabulary.Count}): held-out perplexity {after:F2}, unigram {unigram:F2}");
+        Assert.True(after < 0.7 * unigram, $"trained perplexity {after:F2} is not clearly below the unigram {unigram:F2}");
+    }
+
+    [Fact]
+    public void ResumingACheckpointContinuesExactlyAsAnUninterruptedRun()
+    {
+        List<string[]> train = Corpus(300, 1);
+        Vocabulary vocabulary = Vocabulary.Build(train, 100);
+        // Dropout draws from the global generator, which a checkpoint does not hold; sampling is seeded by step.
+        var settings = new PretrainOptions { BatchSize = 4, UnrollSteps = 6, Seed = 5, Dropout = 0, SoftmaxSamples = 8 };
+        using var uninterrupted = new ElmoPretrainer(Tiny, vocabulary, settings);
+        uninterrupted.Train(train, new PretrainSchedule { MaxSteps = 24 });
+
+        string checkpoint = Path.Combine(dir, "checkpoint");
+        using (var first = new ElmoPretrainer(Tiny, vocabulary, settings))
+            first.Train(train, new PretrainSchedule { MaxSteps = 13, CheckpointDirectory = checkpoint });
+        using var resumed = ElmoPretrainer.Resume(checkpoint);
+        Assert.Equal(13, resumed.Step);
+        Assert.Equal(13L * 4 * 6, resumed.Tokens);
+        resumed.Train(train, new PretrainSchedule { MaxSteps = 24 });
+
+        Assert.Equal(24, resumed.Step);
+        string[][] probe = [["the", "cat", "likes", "green", "tea"]];
+        uninterrupted.Model.ResetStates();
+        resumed.Model.ResetStates();
+        using ElmoEmbeddings a = uninterrupted.Model.Embed(probe), b = resumed.Model.Embed(probe);
+        Assert.Equal(a.Layers.data<float>().ToArray(), b.Layers.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void TokenBudgetStopsTrainingAndCancellationLeavesACheckpoint()
+    {
+        List<string[]> train = Corpus(300, 1);
+        var settings = new PretrainOptions { BatchSize = 4, UnrollSteps = 5 };
+        using var trainer = new ElmoPretrainer(Tiny, Vocabulary.Build(train, 50), settings);
+        PretrainStep last = trainer.Train(train, new PretrainSchedule { MaxTokens = 7 * 4 * 5 });
+        Assert.Equal(7, last.Step);
+        Assert.Throws<ArgumentException>(() => trainer.Train(train, new PretrainSchedule()));
+
+        string checkpoint = Path.Combine(dir, "cancelled");
+        using var cancel = new CancellationTokenSource();
+        var progress = new InlineProgress(s => { if (s.Step == 10) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => trainer.Train(train, new PretrainSchedule { MaxSteps = 1000, CheckpointDirectory = checkpoint }, progress, cancel.Token));
+        using var resumed = ElmoPretrainer.Resume(checkpoint);
+        Assert.Equal(10, resumed.Step);
+        Assert.False(Directory.Exists(checkpoint + ".partial"));
+    }
+
+    [Fact]
+    public void DropoutActsOnlyInTraining()
+    {
+        List<string[]> train = Corpus(300, 1), heldOut = Corpus(100, 2);
+        using var trainer = new ElmoPretrainer(Tiny, Vocabulary.Build(train, 50), new PretrainOptions { BatchSize = 4, UnrollSteps = 5, Dropout = 0.5 });
+        trainer.Train(train, steps: 5);
+        Assert.Equal(trainer.Perplexity(heldOut), trainer.Perplexity(heldOut));
+        string[][] probe = [["a", "dog", "sees", "green", "tea"]];
+        trainer.Model.ResetStates();
+        using ElmoEmbeddings a = trainer.Model.Embed(probe);
+        trainer.Model.ResetStates();
+        using ElmoEmbeddings b = trainer.Model.Embed(probe);
+        Assert.Equal(a.Layers.data<float>().ToArray(), b.Layers.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void ResumingWhereThereIsNoCheckpointIsAClearError()
+    {
+        var ex = Assert.Throws<FileNotFoundException>(() => ElmoPretrainer.Resume(Path.Combine(dir, "nothing-here")));
+        Assert.Contains("no complete pretraining checkpoint", ex.Message);
+    }
+
+    private sealed class InlineProgress(Action<PretrainStep> report) : IProgress<PretrainStep>
+    {
+        public void Report(PretrainStep value) => report(value);
+    }
+
+    [Fact]
     public void VocabularyPutsSpecialTokensFirstThenWordsByFrequency()
     {
         Vocabulary vocabulary = Vocabulary.Build([["b", "a", "b"], ["c", "b", "a"]], 5);

@@ -26,6 +26,44 @@ public class LayerMathTests
     }
 
     [Fact]
+    public void BatchNormalizationUsesBatchMomentsInTrainingAndMovingOnesInInference()
+    {
+        using var norm = new BatchNormalization(momentum: 0.9, epsilon: 0.01);
+        norm.Apply(ElmoKeras.Keras.Keras.Input([2]));
+        // Feature 0: 1, 3 (mean 2, variance 1); feature 1: 10, 30 (mean 20, variance 100).
+        float[] x = [1, 10, 3, 30];
+        float[] trained = norm.Invoke([Value(x, [2, 2])], training: true).Tensor!.data<float>().ToArray();
+        double s0 = Math.Sqrt(1 + 0.01), s1 = Math.Sqrt(100 + 0.01);
+        Assert.Equal([-1 / s0, -10 / s1, 1 / s0, 10 / s1], trained.Select(v => (double)v), new ToleranceComparer(1e-6));
+        // moving = 0.9 * initial + 0.1 * batch: mean 0 -> [0.2, 2], variance 1 -> [1.0, 10.9].
+        Assert.Equal([0.2, 2.0], norm.MovingMean.data<float>().ToArray().Select(v => (double)v), new ToleranceComparer(1e-6));
+        Assert.Equal([1.0, 10.9], norm.MovingVariance.data<float>().ToArray().Select(v => (double)v), new ToleranceComparer(1e-5));
+        float[] inferred = norm.Invoke([Value(x, [2, 2])]).Tensor!.data<float>().ToArray();
+        double m0 = Math.Sqrt(1.0 + 0.01), m1 = Math.Sqrt(10.9 + 0.01);
+        Assert.Equal([(1 - 0.2) / m0, (10 - 2) / m1, (3 - 0.2) / m0, (30 - 2) / m1], inferred.Select(v => (double)v), new ToleranceComparer(1e-5));
+    }
+
+    [Fact]
+    public void BatchNormalizationLeavesMaskedStepsOutOfTheMoments()
+    {
+        using var norm = new BatchNormalization(momentum: 0, epsilon: 1e-3);
+        norm.Apply(ElmoKeras.Keras.Keras.Input([null, 1]));
+        // Two rows of three steps; the 100s are padding.
+        var value = Value([1, 3, 100, 5, 100, 100], [2, 3, 1], [true, true, false, true, false, false], [2, 3]);
+        LayerValue result = norm.Invoke([value], training: true);
+        // Moments of 1, 3, 5 only: mean 3, variance 8/3; momentum 0 makes the moving values exactly those.
+        Assert.Equal(3.0, norm.MovingMean.data<float>()[0], 5);
+        Assert.Equal(8.0 / 3, norm.MovingVariance.data<float>()[0], 5);
+        Assert.Equal([true, true, false, true, false, false], result.Mask!.data<bool>().ToArray());
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance;
+        public int GetHashCode(double value) => 0;
+    }
+
+    [Fact]
     public void AveragePoolingCountsOnlyMaskedSteps()
     {
         using var pool = new GlobalAveragePooling1D();

@@ -89,6 +89,36 @@ public sealed class ModelTests : IDisposable
     }
 
     [Fact]
+    public void BatchNormalizationLetsAdamLearnFromTinyOffsetFeaturesAndItsStatisticsReload()
+    {
+        // Features with a large shared offset and small differences, like a briefly trained ELMo's pooled output.
+        var (raw, y) = Data(256, 5);
+        var x = new float[256, 3];
+        for (int i = 0; i < 256; i++)
+            for (int j = 0; j < 3; j++) x[i, j] = 5f + 0.1f * raw[i, j];
+        Model Build(int seed)
+        {
+            KerasRandom.SetSeed(seed);
+            var input = ElmoKeras.Keras.Keras.Input([3]);
+            var output = new Dense(1, "sigmoid").Apply(new Dense(8, "relu").Apply(new BatchNormalization().Apply(input)));
+            var model = new Model(input, output);
+            model.Compile("adam", "binary_crossentropy", ["accuracy"], learningRate: 0.01);
+            return model;
+        }
+        using Model trained = Build(1);
+        trained.Fit(x, y, batchSize: 16, epochs: 40, seed: 2, verbose: 0);
+        // Evaluate runs in inference mode: the moving statistics must have followed the batches.
+        double accuracy = trained.Evaluate(x, y)["accuracy"];
+        Assert.True(accuracy > 0.9, $"accuracy {accuracy:F3}");
+
+        string path = Path.Combine(dir, "bn.h5");
+        trained.SaveWeights(path);
+        using Model fresh = Build(9);
+        fresh.LoadWeights(path);
+        Assert.Equal(trained.PredictArray(x).Cast<float>(), fresh.PredictArray(x).Cast<float>());
+    }
+
+    [Fact]
     public void LoadingMismatchedWeightsListsEveryProblem()
     {
         using Model model = Build(1);
