@@ -2,7 +2,7 @@
 # Reproduces the table in docs/pretraining.md on this machine's CPUs: pretrains a mid-sized ELMo on
 # IMDB's 50,000 unlabelled reviews, then trains the recipe's classifier on the full IMDB train set and
 # scores it on the full test set (first 150 words) with (a) a random bi-LM of the same size, (b) the
-# pretrained one frozen, (c, c') the pretrained one fine-tuned, and (d) the bag-of-words baseline.
+# pretrained one frozen, (c) the pretrained one fine-tuned, and (d) the bag-of-words baseline.
 #
 #   bash benchmarks/imdb-pretraining.sh [WORK_DIR] [PRETRAIN_STEPS] [FINE_TUNE_REVIEWS]
 #
@@ -38,7 +38,7 @@ elmo sentiment "${common[@]}" --elmo "$work/imdb-elmo" --output-dir "$work/b-pre
 elmo sentiment --data "$data" --max-words 150 --epochs 1 --batch-size 32 --batch-norm --trainable all \
   --limit "$fine_tune" --test-limit 25000 --elmo "$work/imdb-elmo" --output-dir "$work/c-fine-tuned"
 elmo baseline --data "$data" --max-words 150 --output-dir "$work/d-bag-of-words"
-# (c') fine-tuning without BatchNormalization, whose moving statistics lag behind a bi-LM that changes.
+# Fine-tuning without BatchNormalization, whose moving statistics lag behind a bi-LM that changes (not yet measured).
 elmo sentiment --data "$data" --max-words 150 --epochs 1 --batch-size 32 --trainable all \
   --limit 2000 --test-limit 25000 --elmo "$work/imdb-elmo" --output-dir "$work/c-plain"
 

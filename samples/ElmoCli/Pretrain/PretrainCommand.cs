@@ -77,7 +77,7 @@ internal static class PretrainCommand
             string report = JsonSerializer.Serialize(new
             {
                 steps = last.Step, tokens = last.Tokens, trainSeconds = Math.Round(trainSeconds, 1), trainSentences = train.Count, vocabulary = trainer.Vocabulary.Count,
-                trainLoss = last.Loss, tokensPerSecond = Math.Round(last.TokensPerSecond, 1), heldOutPerplexity = perplexity, unigramPerplexity = unigram,
+                trainLoss = double.IsNaN(last.Loss) ? (double?)null : last.Loss, tokensPerSecond = Math.Round(last.TokensPerSecond, 1), heldOutPerplexity = perplexity, unigramPerplexity = unigram,
                 settings = trainer.Settings,
             }, new JsonSerializerOptions { WriteIndented = true });
             File.WriteAllText(Path.Combine(dir, "pretrain.json"), report);

@@ -76,6 +76,10 @@ public sealed class PretrainCommandTests : IDisposable
         Assert.Equal(15, report.RootElement.GetProperty("steps").GetInt32());
         Assert.Equal(15L * 4 * 5, report.RootElement.GetProperty("tokens").GetInt64());
         Assert.Equal(11, report.RootElement.GetProperty("vocabulary").GetInt32()); // 8 words and the 3 special tokens, from the checkpoint
+
+        // Resuming a run that already reached its total trains nothing and still reports.
+        code = await CommandRunner.InvokeAsync(root, [.. common, "--resume", "--steps", "15"], error);
+        Assert.True(code == 0, error.ToString());
     }
 
     [Fact]
