@@ -38,7 +38,7 @@ elmo sentiment "${common[@]}" --elmo "$work/imdb-elmo" --output-dir "$work/b-pre
 elmo sentiment --data "$data" --max-words 150 --epochs 1 --batch-size 32 --batch-norm --trainable all \
   --limit "$fine_tune" --test-limit 25000 --elmo "$work/imdb-elmo" --output-dir "$work/c-fine-tuned"
 elmo baseline --data "$data" --max-words 150 --output-dir "$work/d-bag-of-words"
-# Fine-tuning without BatchNormalization, whose moving statistics lag behind a bi-LM that changes (not yet measured).
+# Fine-tuning without BatchNormalization, whose moving statistics lag behind a bi-LM that changes (row c' of the table).
 elmo sentiment --data "$data" --max-words 150 --epochs 1 --batch-size 32 --trainable all \
   --limit 2000 --test-limit 25000 --elmo "$work/imdb-elmo" --output-dir "$work/c-plain"
 
