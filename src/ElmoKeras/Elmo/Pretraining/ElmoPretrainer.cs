@@ -212,7 +212,7 @@ public sealed class ElmoPretrainer : IDisposable
         if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
         Directory.CreateDirectory(partial);
         File.WriteAllText(Path.Combine(partial, "options.json"), Model.Options.ToJson());
-        File.WriteAllLines(Path.Combine(partial, "vocab.txt"), Vocabulary.Tokens);
+        Vocabulary.Save(Path.Combine(partial, "vocab.txt"));
         Hdf5WeightWriter.Write(Path.Combine(partial, CheckpointWeightsFile), CheckpointArrays());
         var info = new CheckpointInfo(step, tokensSeen, settings);
         File.WriteAllText(Path.Combine(partial, CheckpointInfoFile), JsonSerializer.Serialize(info, JsonOptions));
