@@ -12,19 +12,35 @@ internal sealed class ModelOptions
 
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
 
+    public Option<int> TokenCache { get; } = new("--token-cache")
+    {
+        Description = "Distinct tokens whose character-CNN output is kept between batches (exact; 0 = off).",
+        DefaultValueFactory = _ => ElmoModelSettings.DefaultTokenCacheCapacity,
+    };
+
     public void AddTo(Command command)
     {
         source.AddTo(command);
         command.Options.Add(Device);
+        command.Options.Add(TokenCache);
     }
 
     public ElmoModel Load(ParseResult result, bool stateful, bool bfloat16 = false) =>
-        source.Load(result, new ElmoModelSettings
+        source.Load(result, Settings(result, stateful, bfloat16));
+
+    /// <summary>The run settings these options describe (for models not loaded from files, e.g. random ones).</summary>
+    public ElmoModelSettings Settings(ParseResult result, bool stateful = false, bool bfloat16 = false)
+    {
+        int tokenCache = result.GetValue(TokenCache);
+        if (tokenCache < 0) throw new ArgumentException($"--token-cache must be 0 (off) or a positive number of tokens, got {tokenCache}.");
+        return new ElmoModelSettings
         {
             Device = ParseDevice(result.GetValue(Device)!),
             Stateful = stateful,
             ComputeType = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32,
-        });
+            TokenCacheCapacity = tokenCache,
+        };
+    }
 
     public static Device ParseDevice(string text)
     {

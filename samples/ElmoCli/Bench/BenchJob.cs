@@ -17,12 +17,16 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
     {
         torch.set_num_threads(settings.Threads);
         string[][] sentences = LoadSentences(settings.ImdbSource, settings.Count, settings.MaxTokens);
-        int[][] batches = settings.Bucketing
-            ? LengthBuckets.Batches(sentences.Select(s => s.Length).ToArray(), settings.BatchSize).ToArray()
-            : Enumerable.Range(0, sentences.Length).Chunk(settings.BatchSize).ToArray();
+        int[] lengths = sentences.Select(s => s.Length).ToArray();
+        int[][] batches = !settings.Bucketing ? Enumerable.Range(0, sentences.Length).Chunk(settings.BatchSize!.Value).ToArray()
+            : settings.MaxBatchTokens is int budget ? LengthBuckets.ByTokenBudget(lengths, budget, settings.BatchSize).ToArray()
+            : LengthBuckets.Batches(lengths, settings.BatchSize!.Value).ToArray();
 
         RunBatch(sentences, batches[0]);
         if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
+        // The timed pass starts with an empty token cache: the warm-up must not pre-fill it.
+        elmo.ClearTokenCache();
+        TokenCacheStatistics cacheBefore = elmo.TokenCache;
         double? rssAfterWarmup = ProcStatusMegabytes("VmRSS:");
         long tokens = sentences.Sum(s => (long)s.Length);
         var clock = Stopwatch.StartNew();
@@ -33,6 +37,8 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
         }
         if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
         double seconds = clock.Elapsed.TotalSeconds;
+        TokenCacheStatistics cache = elmo.TokenCache;
+        long hits = cache.Hits - cacheBefore.Hits, lookups = hits + cache.Misses - cacheBefore.Misses;
         return new BenchResult(
             Mode: settings.Mode.ToString().ToLowerInvariant(),
             Device: elmo.Device.ToString(),
@@ -40,7 +46,11 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
             Sentences: sentences.Length,
             Tokens: tokens,
             BatchSize: settings.BatchSize,
+            MaxBatchTokens: settings.MaxBatchTokens,
+            Batches: batches.Length,
             Bucketing: settings.Bucketing,
+            TokenCacheCapacity: cache.Capacity,
+            TokenCacheHitRate: lookups == 0 ? 0 : Math.Round((double)hits / lookups, 4),
             ComputeType: settings.BFloat16 ? "bfloat16" : "float32",
             Seconds: Math.Round(seconds, 3),
             TokensPerSecond: Math.Round(tokens / seconds, 1),
@@ -83,7 +93,7 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
     }
 
     /// <summary>A memory figure of this process from /proc (VmHWM: peak resident, VmRSS: resident now), or null off Linux.</summary>
-    private static double? ProcStatusMegabytes(string field)
+    internal static double? ProcStatusMegabytes(string field)
     {
         const string status = "/proc/self/status";
         if (!File.Exists(status)) return null;
@@ -93,7 +103,9 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
 }
 
 /// <summary>One benchmark measurement, printed as a JSON line.</summary>
-internal sealed record BenchResult(string Mode, string Device, int Threads, int Sentences, long Tokens, int BatchSize, bool Bucketing, string ComputeType,
+/// <remarks>The token cache's hit rate counts each batch's distinct tokens: the share that skipped the character CNN.</remarks>
+internal sealed record BenchResult(string Mode, string Device, int Threads, int Sentences, long Tokens, int? BatchSize, int? MaxBatchTokens, int Batches,
+    bool Bucketing, int TokenCacheCapacity, double TokenCacheHitRate, string ComputeType,
     double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes, double? RssAfterWarmupMegabytes, double? RssEndMegabytes)
 {
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });

@@ -12,13 +12,13 @@ internal sealed class ElmoBatch
     private const int BeginIndex = 0;
     private const int EndIndex = 1;
 
-    private ElmoBatch(int[] lengths, int maxLength, long[] characterIds, int uniqueCount, int maxCharacters, long[] tokenIndex, bool boundaries)
+    private ElmoBatch(int[] lengths, int maxLength, long[] characterIds, string[] uniqueTokens, int maxCharacters, long[] tokenIndex, bool boundaries)
     {
+        UniqueTokens = uniqueTokens;
         Boundaries = boundaries;
         Lengths = lengths;
         MaxLength = maxLength;
         CharacterIds = characterIds;
-        UniqueCount = uniqueCount;
         MaxCharacters = maxCharacters;
         TokenIndex = tokenIndex;
     }
@@ -38,7 +38,9 @@ internal sealed class ElmoBatch
     public int MaxLength { get; }
     public int BatchSize => Lengths.Length;
     public long[] CharacterIds { get; }
-    public int UniqueCount { get; }
+    /// <summary>The distinct tokens, in the row order of <see cref="CharacterIds"/> (rows 0 and 1: the boundary tokens).</summary>
+    public string[] UniqueTokens { get; }
+    public int UniqueCount => UniqueTokens.Length;
     public int MaxCharacters { get; }
     public long[] TokenIndex { get; }
 
@@ -87,7 +89,9 @@ internal sealed class ElmoBatch
             if (boundaries) tokenIndex[row + 1 + lengths[i]] = EndIndex;
             // Padding points at row 0; the mask zeroes whatever it picks up.
         }
-        return new ElmoBatch(lengths, maxLength, characterIds.ToArray(), characterIds.Count / maxCharacters, maxCharacters, tokenIndex, boundaries);
+        string[] uniqueTokens = new string[unique.Count];
+        foreach (var (token, row) in unique) uniqueTokens[row] = token;
+        return new ElmoBatch(lengths, maxLength, characterIds.ToArray(), uniqueTokens, maxCharacters, tokenIndex, boundaries);
     }
 
     /// <summary>

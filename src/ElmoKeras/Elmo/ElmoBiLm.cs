@@ -43,13 +43,14 @@ internal sealed class ElmoBiLm : nn.Module
     /// </summary>
     /// <param name="batch">Token ids with boundaries, on this module's device, rows sorted by length.</param>
     /// <param name="initial">Per direction and layer starting states in sorted row order (index direction * layers + layer), or null for zeros.</param>
+    /// <param name="tokenVectors">The distinct tokens' vectors [U, P] when the caller has them (from a token cache), or null to run the CNN.</param>
     /// <returns>Output layers [T+2, B, 2P] each (time-major, sorted rows, token layer first) and the final states.</returns>
-    public (Tensor[] Layers, LstmState[] Final) Forward(ElmoBatchTensors batch, IReadOnlyList<LstmState>? initial)
+    public (Tensor[] Layers, LstmState[] Final) Forward(ElmoBatchTensors batch, IReadOnlyList<LstmState>? initial, Tensor? tokenVectors = null)
     {
         using var scope = NewDisposeScope();
         int numLayers = options.Lstm.NumLayers;
         // The CNN runs once per distinct token of the batch; positions then pick their row.
-        Tensor unique = tokenEncoder.call(batch.CharacterIds);                                   // [U, P]
+        Tensor unique = tokenVectors ?? tokenEncoder.call(batch.CharacterIds);                   // [U, P]
         long t = batch.TokenIndex.shape[0], b = batch.TokenIndex.shape[1];
         Tensor tokens = unique.index_select(0, batch.TokenIndex.reshape(-1)).reshape(t, b, -1);   // [T', B, P]
 

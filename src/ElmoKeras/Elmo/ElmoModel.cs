@@ -24,6 +24,7 @@ public sealed class ElmoModel : IDisposable
 {
     private readonly ElmoBiLm network;
     private readonly ILogger logger;
+    private readonly TokenEmbeddingCache? tokenCache;
     private LstmState[]? states;
     private bool disposed;
 
@@ -36,8 +37,11 @@ public sealed class ElmoModel : IDisposable
         logger = settings.Logger ?? NullLogger.Instance;
         if (settings.ComputeType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
             throw new ArgumentException($"ComputeType must be Float32, BFloat16 or Float16, got {settings.ComputeType}.", nameof(settings));
+        if (settings.TokenCacheCapacity < 0)
+            throw new ArgumentException($"TokenCacheCapacity must be 0 (off) or positive, got {settings.TokenCacheCapacity}.", nameof(settings));
         network = new ElmoBiLm(options);
         network.eval();
+        if (settings.TokenCacheCapacity > 0) tokenCache = new TokenEmbeddingCache(settings.TokenCacheCapacity);
     }
 
     /// <summary>The architecture.</summary>
@@ -198,6 +202,16 @@ public sealed class ElmoModel : IDisposable
         if (optionsFile is not null) AtomicFile.Write(optionsFile, temp => File.WriteAllText(temp, Options.ToJson()));
     }
 
+    /// <summary>How the token cache (<see cref="ElmoModelSettings.TokenCacheCapacity"/>) has served so far.</summary>
+    public TokenCacheStatistics TokenCache =>
+        tokenCache?.Statistics ?? new TokenCacheStatistics(0, 0, 0, 0, 0);
+
+    /// <summary>
+    /// Forgets the cached token vectors. ElmoKeras calls it wherever it changes the bi-LM's weights
+    /// (loading weights, training); call it after changing them any other way.
+    /// </summary>
+    public void ClearTokenCache() => tokenCache?.Clear();
+
     /// <summary>Clears the carried LSTM states of a stateful model; does nothing otherwise.</summary>
     public void ResetStates()
     {
@@ -235,7 +249,7 @@ public sealed class ElmoModel : IDisposable
         IReadOnlyList<LstmState>? initial = Settings.Stateful
             ? TakeStates(batch.BatchSize).Select(s => new LstmState(s.Cell.index_select(0, tensors.Order), s.Hidden.index_select(0, tensors.Order))).ToArray()
             : null;
-        var (layers, finals) = network.Forward(tensors, initial);
+        var (layers, finals) = network.Forward(tensors, initial, CachedTokenVectors(batch, tensors));
         if (Settings.Stateful)
             KeepStates(finals.Select(s => new LstmState(s.Cell.index_select(0, tensors.Restore), s.Hidden.index_select(0, tensors.Restore))).ToArray());
 
@@ -246,6 +260,26 @@ public sealed class ElmoModel : IDisposable
         Tensor tokenWeight = tensors.TokenMask.unsqueeze(1).unsqueeze(3).to_type(stacked.dtype); // [B, 1, T, 1]
         Tensor result = (stacked * tokenWeight).to_type(ScalarType.Float32);
         return (result.MoveToOuterDisposeScope(), tensors.TokenMask.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The batch's distinct token vectors from the token cache, or null to let the network run the
+    /// CNN itself: always while gradients are recorded, since the weights may then change (the
+    /// cache is cleared for the same reason).
+    /// </summary>
+    private Tensor? CachedTokenVectors(ElmoBatch batch, ElmoBatchTensors tensors)
+    {
+        if (tokenCache is null) return null;
+        if (is_grad_enabled())
+        {
+            tokenCache.Clear();
+            return null;
+        }
+        return tokenCache.Lookup(batch.UniqueTokens, rows =>
+        {
+            using Tensor index = tensor(rows, device: Device);
+            return network.TokenEncoder.call(tensors.CharacterIds.index_select(0, index));
+        });
     }
 
     private LstmState[] TakeStates(int rows)
@@ -291,6 +325,7 @@ public sealed class ElmoModel : IDisposable
         if (disposed) return;
         disposed = true;
         ResetStates();
+        tokenCache?.Dispose();
         network.Dispose();
     }
 }

@@ -35,6 +35,20 @@ public sealed record ElmoModelSettings
     /// <value>Default: true (bilm-tf's graph code, which the Hub module's variable names show it was built with).</value>
     public bool SentenceBoundaries { get; init; } = true;
 
+    /// <summary>
+    /// How many distinct tokens' context-independent vectors (character CNN, highway and projection
+    /// output) to keep between batches, least recently used dropped first. A cached token skips the
+    /// character CNN, which is most of the small models' cost. Exact: a token's vector does not
+    /// depend on its batch. The cache is bypassed and cleared while the bi-LM trains, and cleared
+    /// when weights are loaded (<see cref="ElmoModel.ClearTokenCache"/>). Memory: capacity ×
+    /// projection_dim × 4 bytes (64 MB for the original ELMo's 512 at the default), allocated as it fills.
+    /// </summary>
+    /// <value>Default: 32,768 tokens; 0 turns the cache off.</value>
+    public int TokenCacheCapacity { get; init; } = DefaultTokenCacheCapacity;
+
+    /// <summary>The default of <see cref="TokenCacheCapacity"/>.</summary>
+    public const int DefaultTokenCacheCapacity = 32_768;
+
     /// <summary>Receives load and run diagnostics.</summary>
     /// <value>Default: none.</value>
     public ILogger? Logger { get; init; }

@@ -151,6 +151,9 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
     LayerValue IFeatureCachingLayer.CallOnFeatures(Tensor features, bool training) => LayerValue.FromTensor(Head.FromLayerMeans(features));
 
     /// <inheritdoc/>
+    protected internal override void OnWeightsChanged() => elmo.ClearTokenCache();
+
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -195,6 +195,13 @@ public abstract class Layer : IDisposable
         return text.ToString();
     }
 
+    /// <summary>
+    /// Called after this layer's weights were overwritten from outside a training step
+    /// (<see cref="Model.LoadWeights"/>, restoring the best weights), so a layer that keeps values
+    /// derived from its weights can drop them.
+    /// </summary>
+    protected internal virtual void OnWeightsChanged() { }
+
     /// <summary>Frees the layer's native memory.</summary>
     protected virtual void Dispose(bool disposing)
     {

@@ -45,5 +45,6 @@ public sealed partial class Model
             using Tensor value = tensor(array.Data, array.Shape);
             weight.Parameter.copy_(value);
         }
+        foreach (Layer layer in Layers) layer.OnWeightsChanged();
     }
 }

@@ -38,6 +38,23 @@ public sealed class BenchAndRandomModelTests : IDisposable
         var json = JsonDocument.Parse(result.ToJson()).RootElement;
         Assert.Equal(157, json.GetProperty("tokens").GetInt64());
         Assert.True(json.TryGetProperty("tokens_per_second", out _));
+        // Every batch after the first finds at least the boundary tokens in the cache.
+        Assert.True(result.TokenCacheHitRate > 0, $"hit rate {result.TokenCacheHitRate}");
+
+        using var uncached = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights, new ElmoModelSettings { TokenCacheCapacity = 0 });
+        BenchResult byBudget = new BenchJob(uncached, BenchSettings.Create(dir, 3, batchSize: null, maxBatchTokens: 160, 150, 1, BenchMode.Embed, true, false)).Run(CancellationToken.None);
+        Assert.Equal(0, byBudget.TokenCacheHitRate);
+        Assert.Equal(160, byBudget.MaxBatchTokens);
+        Assert.Null(byBudget.BatchSize);
+        Assert.Equal(2, byBudget.Batches); // 3 + 4 tokens share a batch; the 150-token review goes alone
+    }
+
+    [Fact]
+    public void GemmModeMeasuresAPositiveFlopRate()
+    {
+        GemmResult gemm = GemmBench.Run(threads: 1, CancellationToken.None);
+        Assert.True(gemm.Gflops > 0.1 && gemm.BestSeconds > 0);
+        Assert.Equal(2.0 * 2048 * 2048 * 2048 / gemm.BestSeconds / 1e9, gemm.Gflops, 0);
     }
 
     [Fact]

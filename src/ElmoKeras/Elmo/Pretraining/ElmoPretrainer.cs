@@ -305,6 +305,7 @@ public sealed class ElmoPretrainer : IDisposable
             parameter.copy_(Read("parameters/" + name, parameter.shape));
             accumulators[i].copy_(Read("adagrad/" + name, parameter.shape));
         }
+        Model.ClearTokenCache();
         if (source.TryGetShape("states/0/cell") is { } cellShape)
         {
             long rows = cellShape[0];

@@ -56,6 +56,7 @@ public sealed class EarlyStopping(string monitor = "val_loss", int patience = 0,
         {
             using var noGrad = TorchSharp.torch.no_grad();
             foreach (var (weight, value) in bestWeights) weight.Parameter.copy_(value);
+            foreach (Layer layer in Model!.Layers) layer.OnWeightsChanged();
         }
         DisposeBest();
     }
