@@ -50,7 +50,8 @@ internal sealed class ElmoBiLm : nn.Module
         using var scope = NewDisposeScope();
         int numLayers = options.Lstm.NumLayers;
         // The CNN runs once per distinct token of the batch; positions then pick their row.
-        Tensor unique = tokenVectors ?? tokenEncoder.call(batch.CharacterIds);                   // [U, P]
+        // The LSTMs take float32 whatever the weights' type (they round only their matrix products).
+        Tensor unique = (tokenVectors ?? tokenEncoder.call(batch.CharacterIds)).to_type(ScalarType.Float32); // [U, P]
         long t = batch.TokenIndex.shape[0], b = batch.TokenIndex.shape[1];
         Tensor tokens = unique.index_select(0, batch.TokenIndex.reshape(-1)).reshape(t, b, -1);   // [T', B, P]
 

@@ -229,8 +229,8 @@ public sealed class ElmoModel : IDisposable
         if (carried.Count != 2 * Options.Lstm.NumLayers) throw new ArgumentException($"Expected {2 * Options.Lstm.NumLayers} LSTM states, got {carried.Count}.", nameof(carried));
         ResetStates();
         states = carried.Select(s => new LstmState(
-            s.Cell.to(Settings.ComputeType, Device).clone().DetachFromDisposeScope(),
-            s.Hidden.to(Settings.ComputeType, Device).clone().DetachFromDisposeScope())).ToArray();
+            s.Cell.to(ScalarType.Float32, Device).clone().DetachFromDisposeScope(),
+            s.Hidden.to(ScalarType.Float32, Device).clone().DetachFromDisposeScope())).ToArray();
     }
 
     /// <summary>Prepares sentences for <see cref="Forward"/> with this model's settings.</summary>
@@ -291,8 +291,9 @@ public sealed class ElmoModel : IDisposable
             var grown = new LstmState[count];
             for (int i = 0; i < count; i++)
             {
-                Tensor c = zeros(rows, Options.Lstm.Dim, dtype: Settings.ComputeType, device: Device);
-                Tensor m = zeros(rows, Options.Lstm.ProjectionDim, dtype: Settings.ComputeType, device: Device);
+                // States are float32 whatever ComputeType is: only the matrix products round.
+                Tensor c = zeros(rows, Options.Lstm.Dim, device: Device);
+                Tensor m = zeros(rows, Options.Lstm.ProjectionDim, device: Device);
                 if (states is not null)
                 {
                     long old = states[i].Cell.shape[0];

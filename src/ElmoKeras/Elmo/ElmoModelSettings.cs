@@ -19,10 +19,12 @@ public sealed record ElmoModelSettings
     public bool Stateful { get; init; }
 
     /// <summary>
-    /// The number type the bi-LM computes in. <see cref="ScalarType.BFloat16"/> roughly halves the
-    /// memory traffic of the recurrent products and uses bf16 matrix units (NVIDIA tensor cores, or
-    /// CPUs with AVX-512 BF16/AMX), at the price of about two significant digits: outputs then differ
-    /// from the reference by up to a few hundredths (see docs/performance.md). Outputs are float32 either way.
+    /// The number type of the bi-LM's weights and matrix products. <see cref="ScalarType.BFloat16"/>
+    /// halves the weights' memory traffic and uses bf16 matrix units (NVIDIA tensor cores, CPUs with
+    /// AVX-512 BF16 or AMX) with float32 accumulation; the LSTM gates, cells and outputs stay float32,
+    /// so only the products round (about two significant digits each; see docs/performance.md for
+    /// the measured drift). On CPUs without bf16 instructions libtorch emulates it, far slower than
+    /// float32. Outputs are float32 either way.
     /// </summary>
     /// <value>Default: <see cref="ScalarType.Float32"/>, which reproduces bilm-tf to 1e-5.</value>
     public ScalarType ComputeType { get; init; } = ScalarType.Float32;
