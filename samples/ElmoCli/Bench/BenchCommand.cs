@@ -19,11 +19,12 @@ internal static class BenchCommand
         var noBucketing = new Option<bool>("--no-bucketing") { Description = "Batch in file order instead of by length (to measure what bucketing gains)." };
         var arch = new Option<string?>("--arch") { Description = "Use random weights of a published architecture (small, medium, original) instead of files." };
         var bf16 = new Option<bool>("--bf16") { Description = "Matrix products in bfloat16 (fast on GPUs and CPUs with AVX-512 BF16/AMX; about two significant digits)." };
+        var drift = new Option<bool>("--bf16-drift") { Description = "Run the same weights in float32 and bfloat16 over the reviews and report the largest output difference and both speeds." };
         var gemm = new Option<bool>("--gemm") { Description = "Measure this machine's fp32 matrix-product speed (GFLOP/s, best of several 2048^3 products) instead of ELMo." };
         var model = new ModelOptions();
 
         var command = new Command("bench", "Measure ELMo throughput on IMDB test reviews; prints one JSON line.");
-        foreach (Option option in new Option[] { imdb, count, batchSize, maxBatchTokens, maxTokens, threads, mode, noBucketing, arch, bf16, gemm }) command.Options.Add(option);
+        foreach (Option option in new Option[] { imdb, count, batchSize, maxBatchTokens, maxTokens, threads, mode, noBucketing, arch, bf16, drift, gemm }) command.Options.Add(option);
         model.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
@@ -38,6 +39,14 @@ internal static class BenchCommand
             var settings = BenchSettings.Create(source, result.GetValue(count), result.GetValue(batchSize), result.GetValue(maxBatchTokens), result.GetValue(maxTokens),
                 threadCount, result.GetValue(mode) == "train" ? BenchMode.Train : BenchMode.Embed, !result.GetValue(noBucketing), result.GetValue(bf16));
             string? architecture = result.GetValue(arch);
+            if (result.GetValue(drift))
+            {
+                ElmoModel Create(TorchSharp.torch.ScalarType type) => architecture is null
+                    ? model.Load(result, stateful: false, bfloat16: type == TorchSharp.torch.ScalarType.BFloat16)
+                    : ElmoModel.CreateRandom(ElmoArchitectures.ByName(architecture), seed: 0, model.Settings(result, bfloat16: type == TorchSharp.torch.ScalarType.BFloat16));
+                Console.WriteLine(DriftBench.Run(Create, settings, cancellationToken).ToJson());
+                return Task.FromResult(0);
+            }
             using ElmoModel elmo = architecture is null
                 ? model.Load(result, stateful: false, settings.BFloat16)
                 : ElmoModel.CreateRandom(ElmoArchitectures.ByName(architecture), seed: 0, model.Settings(result, bfloat16: settings.BFloat16));

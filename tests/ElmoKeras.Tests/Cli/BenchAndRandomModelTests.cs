@@ -50,6 +50,25 @@ public sealed class BenchAndRandomModelTests : IDisposable
     }
 
     [Fact]
+    public void Bf16DriftComparesTheSameWeightsInBothNumberTypes()
+    {
+        string root = Path.Combine(dir, "test");
+        Directory.CreateDirectory(Path.Combine(root, "pos"));
+        Directory.CreateDirectory(Path.Combine(root, "neg"));
+        File.WriteAllText(Path.Combine(root, "pos", "1_8.txt"), "a good film , well made and moving");
+        File.WriteAllText(Path.Combine(root, "pos", "2_9.txt"), "great");
+        ElmoModel Create(TorchSharp.torch.ScalarType type) => ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights, new ElmoModelSettings { ComputeType = type });
+        DriftResult drift = DriftBench.Run(Create, new BenchSettings(dir, Count: 2, Threads: 1), CancellationToken.None);
+        Assert.Equal(9, drift.Tokens);
+        // bf16 keeps about two significant digits: close to float32, never identical.
+        Assert.InRange(drift.MaxAbsDifference, 1e-5, 0.1);
+        Assert.InRange(drift.MeanAbsDifference, 1e-7, drift.MaxAbsDifference);
+        Assert.True(drift.MaxAbsValue > 1);
+        var json = JsonDocument.Parse(drift.ToJson()).RootElement;
+        Assert.True(json.TryGetProperty("bf16_tokens_per_second", out _));
+    }
+
+    [Fact]
     public void GemmModeMeasuresAPositiveFlopRate()
     {
         GemmResult gemm = GemmBench.Run(threads: 1, CancellationToken.None);
