@@ -35,7 +35,29 @@ internal sealed class CharCnnEncoder : nn.Module<Tensor, Tensor>
     public ModuleList<Highway> Highways => highways;
     public Linear Projection => projection;
 
+    /// <summary>
+    /// Tokens encoded at once. The convolutions' intermediate maps cost about 90,000 floats per
+    /// token (the original ELMo), so a large batch's distinct tokens run in chunks: peak memory then
+    /// stays bounded whatever the batch size, while each chunk is still large enough for efficient
+    /// matrix products.
+    /// </summary>
+    internal const int ChunkTokens = 1024;
+
     public override Tensor forward(Tensor characterIds)
+    {
+        long n = characterIds.shape[0];
+        if (n <= ChunkTokens) return Encode(characterIds);
+        using var scope = NewDisposeScope();
+        var parts = new List<Tensor>();
+        for (long start = 0; start < n; start += ChunkTokens)
+        {
+            using var chunkScope = NewDisposeScope();
+            parts.Add(Encode(characterIds.narrow(0, start, Math.Min(ChunkTokens, n - start))).MoveToOuterDisposeScope());
+        }
+        return cat(parts, 0).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Encode(Tensor characterIds)
     {
         using var scope = NewDisposeScope();
         long n = characterIds.shape[0], chars = characterIds.shape[1];

@@ -32,6 +32,21 @@ public class StatelessEmbeddingTests
     }
 
     [Fact]
+    public void ABatchWithMoreDistinctTokensThanOneCnnChunkGetsTheSameVectors()
+    {
+        // 1,100 distinct tokens: the character CNN runs them in two chunks.
+        string[][] sentences = Enumerable.Range(0, 22).Select(s => Enumerable.Range(0, 50).Select(t => $"w{s * 50 + t}").ToArray()).ToArray();
+        Assert.True(sentences.SelectMany(x => x).Distinct().Count() > CharCnnEncoder.ChunkTokens);
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights, new ElmoModelSettings { TokenCacheCapacity = 0 });
+        using ElmoEmbeddings batch = elmo.Embed(sentences);
+        foreach (int i in new[] { 0, 20, 21 })
+        {
+            using ElmoEmbeddings alone = elmo.Embed([sentences[i]]);
+            AssertClose(alone.GetSentence(0), batch.GetSentence(i));
+        }
+    }
+
+    [Fact]
     public void RepeatedCallsGiveIdenticalVectors()
     {
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
