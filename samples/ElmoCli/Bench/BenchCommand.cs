@@ -20,11 +20,12 @@ internal static class BenchCommand
         var arch = new Option<string?>("--arch") { Description = "Use random weights of a published architecture (small, medium, original) instead of files." };
         var bf16 = new Option<bool>("--bf16") { Description = "Matrix products in bfloat16 (fast on GPUs and CPUs with AVX-512 BF16/AMX; about two significant digits)." };
         var drift = new Option<bool>("--bf16-drift") { Description = "Run the same weights in float32 and bfloat16 over the reviews and report the largest output difference and both speeds." };
+        var profile = new Option<bool>("--profile") { Description = "Time the parts of one batch (character CNN; each LSTM's input product, recurrent products and the rest) instead of the whole run." };
         var gemm = new Option<bool>("--gemm") { Description = "Measure this machine's fp32 matrix-product speed (GFLOP/s, best of several 2048^3 products) instead of ELMo." };
         var model = new ModelOptions();
 
         var command = new Command("bench", "Measure ELMo throughput on IMDB test reviews; prints one JSON line.");
-        foreach (Option option in new Option[] { imdb, count, batchSize, maxBatchTokens, maxTokens, threads, mode, noBucketing, arch, bf16, drift, gemm }) command.Options.Add(option);
+        foreach (Option option in new Option[] { imdb, count, batchSize, maxBatchTokens, maxTokens, threads, mode, noBucketing, arch, bf16, drift, profile, gemm }) command.Options.Add(option);
         model.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
@@ -50,7 +51,9 @@ internal static class BenchCommand
             using ElmoModel elmo = architecture is null
                 ? model.Load(result, stateful: false, settings.BFloat16)
                 : ElmoModel.CreateRandom(ElmoArchitectures.ByName(architecture), seed: 0, model.Settings(result, bfloat16: settings.BFloat16));
-            Console.WriteLine(new BenchJob(elmo, settings).Run(cancellationToken).ToJson());
+            Console.WriteLine(result.GetValue(profile)
+                ? ProfileBench.Run(elmo, settings, cancellationToken).ToJson()
+                : new BenchJob(elmo, settings).Run(cancellationToken).ToJson());
             return Task.FromResult(0);
         });
         return command;

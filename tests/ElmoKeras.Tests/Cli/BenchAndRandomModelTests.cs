@@ -69,6 +69,27 @@ public sealed class BenchAndRandomModelTests : IDisposable
     }
 
     [Fact]
+    public void ProfileTimesEveryLstmOfTheLongestBatch()
+    {
+        string root = Path.Combine(dir, "test");
+        Directory.CreateDirectory(Path.Combine(root, "pos"));
+        Directory.CreateDirectory(Path.Combine(root, "neg"));
+        File.WriteAllText(Path.Combine(root, "pos", "1_8.txt"), "a good film , well made and moving");
+        File.WriteAllText(Path.Combine(root, "pos", "2_9.txt"), "great");
+        File.WriteAllText(Path.Combine(root, "pos", "3_9.txt"), "great great fun");
+        File.WriteAllText(Path.Combine(root, "pos", "4_7.txt"), "one two three four five six seven");
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        ProfileResult profile = ProfileBench.Run(elmo, new BenchSettings(dir, Count: 4, BatchSize: 2, Threads: 1), CancellationToken.None);
+        // Batches of 2 by length, [1, 3] and [7, 8] tokens: the second is the costlier.
+        Assert.Equal(2, profile.Rows);
+        Assert.Equal(8, profile.MaxTokens);
+        Assert.Equal(2 + 8 + 7, profile.DistinctTokens);
+        Assert.Equal(4, profile.Lstms.Count);
+        Assert.All(profile.Lstms, l => Assert.True(l.InputProductMs > 0 && l.RecurrentProductsMs > 0 && l.InputProductMs + l.RecurrentProductsMs <= l.TotalMs + 1));
+        Assert.True(profile.CharacterCnnMs > 0 && profile.WholeForwardMs > 0);
+    }
+
+    [Fact]
     public void GemmModeMeasuresAPositiveFlopRate()
     {
         GemmResult gemm = GemmBench.Run(threads: 1, CancellationToken.None);
