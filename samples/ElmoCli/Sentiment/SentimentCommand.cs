@@ -24,10 +24,11 @@ internal static class SentimentCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var batchNorm = new Option<bool>("--batch-norm") { Description = "Put BatchNormalization between ELMo and Dense(256) (helps small, briefly pretrained bi-LMs whose features are tiny)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Run ELMo every epoch even when it is frozen (to measure what the feature cache saves)." };
+        var bf16 = new Option<bool>("--bf16") { Description = "ELMo's matrix products in bfloat16 (fast on GPUs and CPUs with AVX-512 BF16/AMX; emulated, far slower, elsewhere)." };
         var elmo = new ElmoSource(defaultHandle: ElmoSource.DefaultHubHandle);
 
         var command = new Command("sentiment", "Train the ELMo + Dense IMDB sentiment classifier of the Keras recipe.");
-        foreach (Option option in new Option[] { data, outputDir, maxWords, epochs, batchSize, limit, testLimit, seed, trainable, head, device, batchNorm, noCache }) command.Options.Add(option);
+        foreach (Option option in new Option[] { data, outputDir, maxWords, epochs, batchSize, limit, testLimit, seed, trainable, head, device, batchNorm, noCache, bf16 }) command.Options.Add(option);
         elmo.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -37,7 +38,11 @@ internal static class SentimentCommand
                 result.GetValue(head) == "sequence" ? SentimentHead.Sequence : SentimentHead.Pooled, !result.GetValue(noCache), result.GetValue(batchNorm));
             if (settings.Epochs <= 0 || settings.BatchSize <= 0 || settings.MaxWords <= 0 || settings.Limit is <= 0 || settings.TestLimit is <= 0)
                 throw new ArgumentException("--epochs, --batch-size, --max-words, --limit and --test-limit must be positive.");
-            using ElmoModel model = elmo.Load(result, new ElmoModelSettings { Device = ModelOptions.ParseDevice(result.GetValue(device)!) }, cancellationToken);
+            using ElmoModel model = elmo.Load(result, new ElmoModelSettings
+            {
+                Device = ModelOptions.ParseDevice(result.GetValue(device)!),
+                ComputeType = result.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32,
+            }, cancellationToken);
             SentimentResult outcome = await new SentimentJob(model, settings, Console.Out).RunAsync(cancellationToken);
             return outcome.Cancelled ? CommandRunner.Cancelled : 0;
         });
