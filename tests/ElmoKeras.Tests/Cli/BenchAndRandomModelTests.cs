@@ -49,14 +49,19 @@ public sealed class BenchAndRandomModelTests : IDisposable
         Assert.Equal(2, byBudget.Batches); // 3 + 4 tokens share a batch; the 150-token review goes alone
     }
 
-    [Fact]
-    public void Bf16DriftComparesTheSameWeightsInBothNumberTypes()
+    /// <summary>An IMDB-like test folder holding these positive reviews (named 1_8.txt, 2_8.txt, … in order) and no negative ones.</summary>
+    private void WritePositiveReviews(params string[] reviews)
     {
         string root = Path.Combine(dir, "test");
         Directory.CreateDirectory(Path.Combine(root, "pos"));
         Directory.CreateDirectory(Path.Combine(root, "neg"));
-        File.WriteAllText(Path.Combine(root, "pos", "1_8.txt"), "a good film , well made and moving");
-        File.WriteAllText(Path.Combine(root, "pos", "2_9.txt"), "great");
+        for (int i = 0; i < reviews.Length; i++) File.WriteAllText(Path.Combine(root, "pos", $"{i + 1}_8.txt"), reviews[i]);
+    }
+
+    [Fact]
+    public void Bf16DriftComparesTheSameWeightsInBothNumberTypes()
+    {
+        WritePositiveReviews("a good film , well made and moving", "great");
         ElmoModel Create(TorchSharp.torch.ScalarType type) => ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights, new ElmoModelSettings { ComputeType = type });
         DriftResult drift = DriftBench.Run(Create, new BenchSettings(dir, Count: 2, Threads: 1), CancellationToken.None);
         Assert.Equal(9, drift.Tokens);
@@ -71,13 +76,7 @@ public sealed class BenchAndRandomModelTests : IDisposable
     [Fact]
     public void ProfileTimesEveryLstmOfTheLongestBatch()
     {
-        string root = Path.Combine(dir, "test");
-        Directory.CreateDirectory(Path.Combine(root, "pos"));
-        Directory.CreateDirectory(Path.Combine(root, "neg"));
-        File.WriteAllText(Path.Combine(root, "pos", "1_8.txt"), "a good film , well made and moving");
-        File.WriteAllText(Path.Combine(root, "pos", "2_9.txt"), "great");
-        File.WriteAllText(Path.Combine(root, "pos", "3_9.txt"), "great great fun");
-        File.WriteAllText(Path.Combine(root, "pos", "4_7.txt"), "one two three four five six seven");
+        WritePositiveReviews("a good film , well made and moving", "great", "great great fun", "one two three four five six seven");
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
         ProfileResult profile = ProfileBench.Run(elmo, new BenchSettings(dir, Count: 4, BatchSize: 2, Threads: 1), CancellationToken.None);
         // Batches of 2 by length, [1, 3] and [7, 8] tokens: the second is the costlier.
