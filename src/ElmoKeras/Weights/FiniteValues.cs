@@ -21,9 +21,11 @@ internal static class FiniteValues
         int index = FirstNonFinite(array.Data);
         if (index < 0) return;
         throw new WeightFormatException(
-            $"'{file}' dataset '{array.Name}' holds {array.Data[index]} at flat index {index} (position {FormatIndex(index, array.Shape)} of shape {array.ShapeText}); " +
+            $"'{file}' dataset '{array.Name}' holds {Describe(array.Data[index])} at flat index {index} (position {FormatIndex(index, array.Shape)} of shape {array.ShapeText}); " +
             "weights must be finite numbers. The file is corrupt or was saved from a diverged model.") { FilePath = file };
     }
+
+    private static string Describe(float value) => float.IsNaN(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity";
 
     private static string FormatIndex(long flat, long[] shape)
     {
