@@ -213,6 +213,7 @@ public sealed class ElmoModel : IDisposable
     /// </summary>
     /// <param name="sentences">Sentences as token lists. An empty sentence gives zero tokens.</param>
     /// <returns>All layers without boundary tokens; dispose it.</returns>
+    /// <exception cref="ArithmeticException">A vector came out NaN or infinite (weights with extreme values); nothing is returned.</exception>
     public ElmoEmbeddings Embed(IReadOnlyList<IReadOnlyList<string>> sentences)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -220,6 +221,12 @@ public sealed class ElmoModel : IDisposable
         using var noGrad = no_grad();
         ElmoBatch batch = CreateBatch(sentences);
         var (layers, mask) = Forward(batch);
+        if (!layers.isfinite().all().item<bool>())
+        {
+            layers.Dispose();
+            mask.Dispose();
+            throw new ArithmeticException("ELMo produced a non-finite vector (NaN or infinity); the model's weights hold extreme values. Nothing was returned.");
+        }
         return new ElmoEmbeddings(layers, mask, batch.Lengths);
     }
 
