@@ -72,6 +72,7 @@ public sealed class Hdf5WeightSource : IWeightSource
         WeightFileHash.Verify(path, expectedSha256);
         if (!HasSignature(path))
             throw new WeightFormatException($"'{path}' is not an HDF5 file: the HDF5 signature (\\x89HDF\\r\\n\\x1a\\n) is missing. Expected an ELMo weight file such as lm_weights.hdf5.") { FilePath = path };
+        Hdf5Preflight.Check(path);
         NativeFile? file = null;
         try
         {

@@ -62,6 +62,22 @@ public sealed class HostileHdf5Tests : IDisposable
         Assert.Contains("points back at an enclosing group", ex.Message);
     }
 
+    [Fact]
+    public void HugeLocalHeapSizeIsRefusedBeforePureHdfAllocatesIt()
+    {
+        // Found by the fuzzer: a local heap's data segment size is allocated as declared.
+        byte[] bytes = File.ReadAllBytes(Fixtures.ElmoWeights);
+        int heap = bytes.AsSpan().IndexOf("HEAP\0"u8);
+        Assert.True(heap > 0);
+        BitConverter.GetBytes(0x7000_0000UL).CopyTo(bytes, heap + 8);
+        string path = Path.Combine(dir, "heap.hdf5");
+        File.WriteAllBytes(path, bytes);
+        long before = GC.GetTotalAllocatedBytes();
+        var ex = Assert.Throws<WeightFormatException>(() => ElmoModel.Load(Fixtures.ElmoOptions, path));
+        Assert.Contains($"at byte {heap}, a local heap declares 1879048192 bytes", ex.Message);
+        Assert.True(GC.GetTotalAllocatedBytes() - before < 100_000_000, "the heap's declared size was allocated");
+    }
+
     [Theory]
     [InlineData(float.NaN)]
     [InlineData(float.PositiveInfinity)]
