@@ -9,6 +9,9 @@ internal static class Worker
     public static int Run(FuzzTarget target, int seed, int from, int to, string workDirectory)
     {
         Directory.CreateDirectory(workDirectory);
+        // One thread: cases are tiny, and the machine is shared with the test run and other workers.
+        ElmoKeras.Runtime.TorchRuntime.EnsureLoaded();
+        TorchSharp.torch.set_num_threads(1);
         target.Prepare(workDirectory);
         Console.Out.WriteLine("READY");
         Console.Out.Flush();

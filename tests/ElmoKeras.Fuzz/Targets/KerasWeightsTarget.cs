@@ -57,6 +57,7 @@ internal sealed class KerasWeightsTarget : FuzzTarget
         catch (Exception ex)
         {
             CaseResult result = Classify(ex);
+            if (!CaseResult.IsAcceptable(result.Outcome)) Console.Error.WriteLine(ex);
             return result.Outcome == Outcome.Refused && !Predict(model).AsSpan().SequenceEqual(before)
                 ? new(Outcome.Partial, $"{ex.GetType().Name} after some weights had changed") : result;
         }

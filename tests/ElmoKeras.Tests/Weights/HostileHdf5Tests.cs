@@ -117,20 +117,57 @@ public sealed class HostileHdf5Tests : IDisposable
     [Fact]
     public void AFlippedBitInAFileElmoKerasWroteIsDetected()
     {
-        List<WeightArray> arrays = FixtureArrays();
+        // Small datasets sit inside their (checksummed) object header; a large one is stored apart
+        // and only its sha256 attribute covers it.
+        float[] values = Enumerable.Range(0, 40_000).Select(i => i * 1e-3f).ToArray();
         string path = Path.Combine(dir, "saved.hdf5");
-        Hdf5WeightWriter.Write(path, arrays);
-        using (ElmoModel.Load(Fixtures.ElmoOptions, path)) { } // intact, it loads
+        Hdf5WeightWriter.Write(path, [new WeightArray("group/big", [200, 200], values)]);
+        using (Hdf5WeightSource intact = Hdf5WeightSource.Open(path)) Assert.Equal(values, intact.Read("group/big").Data);
 
-        float[] values = arrays.Single(a => a.Name == "CNN_high_0/b_carry").Data;
+        byte[] bytes = File.ReadAllBytes(path);
+        int at = bytes.AsSpan().IndexOf(values.Skip(1000).Take(4).SelectMany(BitConverter.GetBytes).ToArray());
+        Assert.True(at > 0);
+        bytes[at + 4] ^= 1; // lowest mantissa bit: still finite, silently different
+        File.WriteAllBytes(path, bytes);
+
+        using Hdf5WeightSource source = Hdf5WeightSource.Open(path);
+        var ex = Assert.Throws<WeightFormatException>(() => source.Read("group/big"));
+        Assert.Contains("'group/big': SHA-256 of its values is", ex.Message);
+    }
+
+    [Fact]
+    public void AFlippedBitInAnElmoModelSavedByElmoKerasIsDetected()
+    {
+        string path = Path.Combine(dir, "saved.hdf5");
+        Hdf5WeightWriter.Write(path, FixtureArrays());
+        using (ElmoModel.Load(Fixtures.ElmoOptions, path)) { } // intact, it loads
+        float[] values = FixtureArrays().Single(a => a.Name == "CNN_high_0/b_carry").Data;
         byte[] bytes = File.ReadAllBytes(path);
         int at = bytes.AsSpan().IndexOf(values.Take(4).SelectMany(BitConverter.GetBytes).ToArray());
         Assert.True(at > 0);
-        bytes[at + 4] ^= 1; // lowest mantissa bit of the second value: still finite, silently different
+        bytes[at + 4] ^= 1;
         File.WriteAllBytes(path, bytes);
-
         var ex = Assert.Throws<WeightFormatException>(() => ElmoModel.Load(Fixtures.ElmoOptions, path));
-        Assert.Contains("'CNN_high_0/b_carry': SHA-256 of its values is", ex.Message);
+        Assert.Contains(path, ex.Message);
+    }
+
+    [Theory]
+    [InlineData("OHDR", 20, "object header's checksum does not match")]
+    [InlineData("\x89HDF", 40, "superblock's checksum does not match")]
+    public void AFlippedMetadataBitInAFileElmoKerasWroteIsRefused(string signature, int into, string expected)
+    {
+        // PureHDF writes v2 metadata with lookup3 checksums that PureHDF itself does not verify.
+        string path = Path.Combine(dir, "tiny.weights.h5");
+        using (Model model = TinyModel(seed: 1)) model.SaveWeights(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        byte[] marker = signature == "\x89HDF" ? [0x89, (byte)'H', (byte)'D', (byte)'F'] : System.Text.Encoding.ASCII.GetBytes(signature);
+        int at = bytes.AsSpan().IndexOf(marker);
+        Assert.True(at >= 0);
+        bytes[at + into] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+        using Model target = TinyModel(seed: 2);
+        var ex = Assert.Throws<WeightFormatException>(() => target.LoadWeights(path));
+        Assert.Contains(expected, ex.Message);
     }
 
     [Fact]
@@ -159,25 +196,25 @@ public sealed class HostileHdf5Tests : IDisposable
     public void FailedLoadWeightsLeavesPredictionsIdentical()
     {
         string path = Path.Combine(dir, "tiny.weights.h5");
-        using (Model trained = TinyModel(seed: 1)) trained.SaveWeights(path);
         using Model model = TinyModel(seed: 2);
         float[,] before = model.PredictArray(Inputs);
 
-        // Corrupt the output layer's kernel, read after the hidden layer's weights, so those have
-        // been read (and, before the fix, copied into the model) when the corruption is found. (The
-        // bias after it is all zeros, which cannot be found in the file by its bytes.)
+        // A valid file (checksums and all) whose output kernel holds a NaN: the loader reads the
+        // hidden layer's weights first, and before the fix had copied them when it met the NaN.
         Weight last = model.Weights[^2];
         Assert.EndsWith("kernel", last.Path);
-        float[] lastValues;
-        using (Hdf5WeightSource source = Hdf5WeightSource.Open(path)) lastValues = source.Read(last.Path).Data;
-        byte[] bytes = File.ReadAllBytes(path);
-        int at = bytes.AsSpan().IndexOf(lastValues.SelectMany(BitConverter.GetBytes).ToArray());
-        Assert.True(at > 0);
-        bytes[at] ^= 1;
-        File.WriteAllBytes(path, bytes);
+        using (Model trained = TinyModel(seed: 1))
+        {
+            trained.SaveWeights(path);
+            List<WeightArray> arrays;
+            using (Hdf5WeightSource source = Hdf5WeightSource.Open(path)) arrays = source.Names.Select(source.Read).ToList();
+            int index = arrays.FindIndex(a => a.Name == last.Path);
+            arrays[index] = arrays[index] with { Data = [float.NaN, .. arrays[index].Data[1..]] };
+            Hdf5WeightWriter.Write(path, arrays);
+        }
 
         var ex = Assert.Throws<WeightFormatException>(() => model.LoadWeights(path));
-        Assert.Contains(last.Path, ex.Message);
+        Assert.Contains($"'{last.Path}' holds NaN at flat index 0", ex.Message);
         Assert.Equal(before, model.PredictArray(Inputs));
     }
 
