@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fuzz suite's long mode (docs/reliability.md): 400 mutated inputs per target with fixed seeds,
+# The fuzz suite's long mode (docs/reliability.md): 2,000 mutated inputs per target with fixed seeds,
 # each case in a worker child process (60 s and 3 GiB per case). Prints the table of outcomes per
 # target and writes it to benchmarks/results/fuzz-long.md; exits 1 on any finding (an untyped
 # exception, a NaN output, a partial load, a hang, a crash or runaway memory).

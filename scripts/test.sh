@@ -8,7 +8,7 @@ log=$(mktemp)
 dotnet test ElmoKeras.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 # The fuzz suite's short mode (docs/reliability.md): every file format mutated with fixed seeds, each
-# case in a worker child process with time and memory limits. About a minute on 2 cores; set
+# case in a worker child process with time and memory limits. About 20 s on 2 cores; set
 # ELMOKERAS_SKIP_FUZZ=1 to leave it out (for example when running a filtered subset of tests).
 if [ "${ELMOKERAS_SKIP_FUZZ:-0}" != 1 ]; then
   dotnet run --project tests/ElmoKeras.Fuzz -c Release --no-build -- run --mode short 2>&1 | tee -a "$log"

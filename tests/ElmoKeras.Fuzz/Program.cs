@@ -14,7 +14,7 @@ if (args is ["worker", var name, var seedText, var fromText, var toText, var wor
     return Worker.Run(all.Single(t => t.Name == name), int.Parse(seedText), int.Parse(fromText), int.Parse(toText), work);
 
 string mode = Option("--mode") ?? "short";
-int cases = int.Parse(Option("--cases") ?? (mode == "long" ? "400" : "40"), CultureInfo.InvariantCulture);
+int cases = int.Parse(Option("--cases") ?? (mode == "long" ? "2000" : "100"), CultureInfo.InvariantCulture);
 int seed = int.Parse(Option("--seed") ?? "12", CultureInfo.InvariantCulture);
 string[] chosen = Option("--targets")?.Split(',') ?? all.Select(t => t.Name).ToArray();
 string? report = Option("--report");
