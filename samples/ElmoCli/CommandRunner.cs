@@ -24,7 +24,7 @@ internal static class CommandRunner
             return Cancelled;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or FormatException or WeightFormatException
-                                       or NativeLibraryException or ArgumentException or InvalidOperationException or IOException)
+                                       or NativeLibraryException or ArgumentException or InvalidOperationException or IOException or ArithmeticException)
         {
             error.WriteLine($"error: {ex.Message}");
             return Failure;

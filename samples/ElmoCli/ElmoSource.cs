@@ -21,22 +21,29 @@ internal sealed class ElmoSource(string optionsName = "--elmo-options", string w
     public Option<FileInfo?> OptionsFile { get; } = new(optionsName) { Description = "ELMo options.json (bilm-tf/AllenNLP layout). With --elmo pointing at a Hub module, its settings win and every shape is checked against them." };
     public Option<FileInfo?> WeightFile { get; } = new(weightsName) { Description = "ELMo weights .hdf5 (bilm-tf/AllenNLP layout), with the options file." };
 
+    public Option<string?> WeightSha256 { get; } = new("--weight-sha256")
+    {
+        Description = "Expected SHA-256 (64 hex digits) of the weights .hdf5, or of the module .tar.gz given to --elmo; checked before anything is loaded.",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Elmo);
         command.Options.Add(OptionsFile);
         command.Options.Add(WeightFile);
+        command.Options.Add(WeightSha256);
     }
 
     public ElmoModel Load(ParseResult result, ElmoModelSettings settings, CancellationToken cancellationToken = default)
     {
         string? handle = result.GetValue(Elmo);
         FileInfo? options = result.GetValue(OptionsFile), weights = result.GetValue(WeightFile);
+        string? sha256 = result.GetValue(WeightSha256);
         if (weights is not null)
         {
             if (handle is not null) throw new ArgumentException($"Pass either --elmo or {OptionsFile.Name} with {WeightFile.Name}, not both.");
             if (options is null) throw new ArgumentException($"{OptionsFile.Name} and {WeightFile.Name} go together: pass both files.");
-            return ElmoModel.Load(options.FullName, weights.FullName, settings);
+            return ElmoModel.Load(options.FullName, weights.FullName, settings, sha256);
         }
         handle ??= defaultHandle;
         if (handle is null)
@@ -48,8 +55,25 @@ internal sealed class ElmoSource(string optionsName = "--elmo-options", string w
             string[] hdf5 = Directory.GetFiles(handle, "*.hdf5").Concat(Directory.GetFiles(handle, "*.h5")).ToArray();
             if (!File.Exists(optionsPath) || hdf5.Length != 1)
                 throw new ArgumentException($"--elmo {handle}: expected a TF Hub module (tfhub_module.pb, variables/) or a folder with options.json and exactly one weights .hdf5; found {(File.Exists(optionsPath) ? "options.json" : "no options.json")} and {hdf5.Length} .hdf5 file(s).");
-            return ElmoModel.Load(options?.FullName ?? optionsPath, hdf5[0], settings);
+            return ElmoModel.Load(options?.FullName ?? optionsPath, hdf5[0], settings, sha256);
+        }
+        if (sha256 is not null)
+        {
+            // A module is many files; only its archive has one hash to check.
+            if (!File.Exists(handle))
+                throw new ArgumentException($"--weight-sha256 checks a weights .hdf5 or a module .tar.gz; '{handle}' is neither (download the module archive and pass its path).");
+            VerifySha256(handle, sha256);
         }
         return ElmoModel.FromHubAsync(handle, explicitOptions, settings, cancellationToken: cancellationToken).GetAwaiter().GetResult();
+    }
+
+    private static void VerifySha256(string path, string expected)
+    {
+        if (expected.Length != 64 || !expected.All(char.IsAsciiHexDigit))
+            throw new ArgumentException($"--weight-sha256 must be 64 hexadecimal digits, got '{expected}'.");
+        using FileStream stream = File.OpenRead(path);
+        string actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+        if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+            throw new ElmoKeras.Weights.WeightFormatException($"SHA-256 of '{path}' is {actual}, expected {expected.ToLowerInvariant()}; nothing was loaded.") { FilePath = path };
     }
 }

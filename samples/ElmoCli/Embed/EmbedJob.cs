@@ -89,28 +89,39 @@ internal sealed class EmbedJob(ElmoModel elmo, EmbedSettings settings)
     private static string[] ReadLines(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Input file '{path}' does not exist. Expected UTF-8 text with one whitespace-tokenised sentence per line.", path);
+        // Each line is decoded on its own: a StreamReader decodes whole buffers, so its errors would
+        // name the line where the buffer started, not the line holding the bad byte.
         var strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        byte[] bytes = File.ReadAllBytes(path);
         var lines = new List<string>();
-        int number = 0;
-        try
+        int start = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0, number = 0;
+        while (start < bytes.Length)
         {
-            using var reader = new StreamReader(path, strict, detectEncodingFromByteOrderMarks: true);
-            while (reader.ReadLine() is string line)
+            int newline = Array.IndexOf(bytes, (byte)'\n', start);
+            int end = newline < 0 ? bytes.Length : newline;
+            number++;
+            string line;
+            try
             {
-                number++;
-                string trimmed = line.Trim();
-                if (trimmed.Length == 0)
-                    throw new FormatException($"{path}:{number}: empty line. Every line must hold one sentence; remove empty lines.");
-                lines.Add(trimmed);
+                line = strict.GetString(bytes, start, end - start);
             }
-        }
-        catch (DecoderFallbackException ex)
-        {
-            throw new FormatException($"{path}:{number + 1}: not valid UTF-8 ({ex.Message}).", ex);
+            catch (DecoderFallbackException ex)
+            {
+                string at = ex.Index >= 0 ? $" at byte {ex.Index + 1} of the line" : "";
+                throw new FormatException($"{path}:{number}: not valid UTF-8{at} (bytes {Convert.ToHexString(ex.BytesUnknown ?? [])}).", ex);
+            }
+            string trimmed = line.Trim();
+            if (trimmed.Length == 0)
+                throw new FormatException($"{path}:{number}: empty line. Every line must hold one sentence; remove empty lines.");
+            lines.Add(trimmed);
+            start = end + 1;
         }
         if (lines.Count == 0) throw new FormatException($"{path}: the file holds no sentences.");
         return lines.ToArray();
     }
+
+    /// <summary>The longest dataset name accepted; PureHDF refuses longer link names.</summary>
+    internal const int MaxKeyBytes = 65535;
 
     private string[] Keys(string[] lines)
     {
@@ -121,6 +132,9 @@ internal sealed class EmbedJob(ElmoModel elmo, EmbedSettings settings)
             // HDF5 reads '/' as a group separator and reserves "." and the index dataset's name.
             if (lines[i].Contains('/') || lines[i] == "." || lines[i] == "sentence_to_index")
                 throw new FormatException($"{settings.InputFile}:{i + 1}: the sentence cannot be an HDF5 dataset name (it contains '/' or is reserved); drop --use-sentence-keys.");
+            int length = Encoding.UTF8.GetByteCount(lines[i]);
+            if (length > MaxKeyBytes)
+                throw new FormatException($"{settings.InputFile}:{i + 1}: the sentence is {length} bytes long; with --use-sentence-keys a sentence names its HDF5 dataset, and names may have at most {MaxKeyBytes} bytes. Drop --use-sentence-keys.");
             if (!seen.TryAdd(lines[i], i))
                 throw new FormatException($"{settings.InputFile}:{i + 1}: repeats line {seen[lines[i]] + 1}; --use-sentence-keys needs distinct sentences.");
         }

@@ -13,7 +13,10 @@ namespace ElmoKeras.Data;
 /// <para>Safety: an entry with an absolute path, a drive letter or a <c>..</c> step, a symbolic link
 /// whose target is absolute or has a <c>..</c> step, a hard link to anything but an earlier entry, or
 /// a device or FIFO entry stops the extraction with an <see cref="ArchiveExtractionException"/> and
-/// nothing is written outside the target folder. Hard links are extracted as copies; file permissions
+/// nothing is written outside the target folder.</para>
+/// <para>Integrity: tar header checksums, the gzip CRC-32 and length, and the end-of-archive marker are
+/// verified; pax and GNU long-name headers are limited to 1 MiB; sparse entries are refused. Any of
+/// these failing leaves no target folder and no completion marker. Hard links are extracted as copies; file permissions
 /// and times are not restored.</para>
 /// <para>Idempotence: the archive is extracted into <c>&lt;target&gt;.partial</c>, which gets a
 /// <c>.elmokeras-extracted</c> marker and is then renamed to the target. A target with a marker for
@@ -113,7 +116,10 @@ public static class ArchiveExtractor
             else
                 ExtractTar(archivePath, format == ArchiveFormat.TarGzip, target, cancellationToken);
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+        // TarReader reports some malformed fields (a pax size it cannot parse, sparse or unknown
+        // formats) with these general types; they all mean the archive is bad.
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException
+                                       or InvalidOperationException or NotSupportedException or OverflowException or ArgumentException)
         {
             throw new ArchiveExtractionException(archivePath, null,
                 $"'{archivePath}' is not a valid {(format == ArchiveFormat.Zip ? "zip" : format == ArchiveFormat.TarGzip ? "tar.gz" : "tar")} archive: {ex.Message}", ex);
@@ -123,7 +129,8 @@ public static class ArchiveExtractor
     private static void ExtractTar(string archivePath, bool gzip, ExtractionTarget target, CancellationToken cancellationToken)
     {
         using var file = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        using Stream content = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using Stream decompressed = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using var content = new TarValidatingStream(decompressed, archivePath);
         using var reader = new TarReader(content);
         while (reader.GetNextEntry() is TarEntry entry)
         {
@@ -148,6 +155,9 @@ public static class ArchiveExtractor
                     throw target.Refuse(entry.Name, $"it is a {entry.EntryType} entry; only files, folders and links are extracted");
             }
         }
+        // The reader stops at the end-of-archive marker; what follows (and the gzip trailer with its
+        // CRC-32) must still be read, or a cut-short or corrupt archive would count as complete.
+        content.Drain();
     }
 
     private static void ExtractZip(string archivePath, ExtractionTarget target, CancellationToken cancellationToken)

@@ -64,20 +64,41 @@ public sealed class ElmoModel : IDisposable
     /// <summary>Loads a model from an <c>options.json</c> and an HDF5 weight file in the bilm-tf layout.</summary>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     /// <exception cref="WeightFormatException">A file is malformed, or the weights do not match the options.</exception>
-    public static ElmoModel Load(string optionsFile, string weightFile, ElmoModelSettings? settings = null)
+    public static ElmoModel Load(string optionsFile, string weightFile, ElmoModelSettings? settings = null) =>
+        Load(optionsFile, weightFile, settings, expectedSha256: null);
+
+    /// <summary>
+    /// Loads a model from an <c>options.json</c> and an HDF5 weight file, first checking that the
+    /// weight file's SHA-256 is <paramref name="expectedSha256"/> (bilm-tf files carry no checksum of
+    /// their own, so this is what detects a corrupted download or disk).
+    /// </summary>
+    /// <param name="optionsFile">The bilm-tf/AllenNLP options file.</param>
+    /// <param name="weightFile">The HDF5 weights.</param>
+    /// <param name="settings">How the model runs; null for the defaults.</param>
+    /// <param name="expectedSha256">The weight file's SHA-256 as 64 hex digits, or null to skip the check.</param>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="ArgumentException"><paramref name="expectedSha256"/> is not 64 hex digits.</exception>
+    /// <exception cref="WeightFormatException">The hash differs, a file is malformed, a value is not finite, or the weights do not match the options.</exception>
+    public static ElmoModel Load(string optionsFile, string weightFile, ElmoModelSettings? settings, string? expectedSha256)
     {
         ElmoOptions options = ElmoOptions.Load(optionsFile);
-        using Hdf5WeightSource weights = Hdf5WeightSource.Open(weightFile);
+        using Hdf5WeightSource weights = Hdf5WeightSource.Open(weightFile, expectedSha256);
         return FromWeights(options, weights, settings);
     }
 
-    /// <summary>Builds a model of <paramref name="options"/> and fills it from <paramref name="weights"/>.</summary>
-    /// <exception cref="WeightFormatException">The weights do not match the options; every mismatch is listed.</exception>
+    /// <summary>
+    /// Builds a model of <paramref name="options"/> and fills it from <paramref name="weights"/>. Every
+    /// name and shape is checked before the model is allocated; a failure part-way disposes the half
+    /// filled model, so a model is returned complete or not at all.
+    /// </summary>
+    /// <exception cref="WeightFormatException">The weights do not match the options (every mismatch is listed, up to 20), or a value is not finite.</exception>
     public static ElmoModel FromWeights(ElmoOptions options, IWeightSource weights, ElmoModelSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(weights);
         options.Validate();
+        // Shapes first: options that do not fit the weights must fail before they size any allocation.
+        ElmoWeightMap.CheckShapes(options, weights);
         var model = new ElmoModel(options, settings ?? new ElmoModelSettings());
         try
         {
@@ -124,14 +145,30 @@ public sealed class ElmoModel : IDisposable
         using HubModuleWeightSource weights = HubModuleWeightSource.Open(folder);
         ElmoOptions resolved = options ?? HubModuleShapes.InferOptions(weights);
         ElmoModel model = FromWeights(resolved, weights, settings);
-        if (weights.TryGetShape(HubModuleWeightSource.MixWeights) is [var layers] && layers == resolved.NumOutputLayers
-            && weights.TryGetShape(HubModuleWeightSource.MixScaling) is [1])
+        try
         {
-            model.PretrainedMix = new ScalarMixValues(weights.Read(HubModuleWeightSource.MixWeights).Data, weights.Read(HubModuleWeightSource.MixScaling).Data[0]);
+            model.PretrainedMix = ReadPretrainedMix(weights, resolved);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
         }
         if (weights.ExtraVariables.Count > 0)
             model.logger.LogInformation("TF Hub module {Folder}: ignored {Count} non-weight variables ({Names})", folder, weights.ExtraVariables.Count, string.Join(", ", weights.ExtraVariables.Take(10)));
         return model;
+    }
+
+    /// <summary>The module's trained mix; none when it has no aggregation variables, an error when they are partial or misshapen.</summary>
+    private static ScalarMixValues? ReadPretrainedMix(HubModuleWeightSource weights, ElmoOptions options)
+    {
+        long[]? mixWeights = weights.TryGetShape(HubModuleWeightSource.MixWeights), mixScaling = weights.TryGetShape(HubModuleWeightSource.MixScaling);
+        if (mixWeights is null && mixScaling is null) return null;
+        if (mixWeights is not [var layers] || layers != options.NumOutputLayers || mixScaling is not [1])
+            throw new WeightFormatException(
+                $"'{weights.Path}': the trained scalar mix is incomplete or misshapen: '{HubModuleWeightSource.MixWeights}' has shape {(mixWeights is null ? "(missing)" : WeightArray.FormatShape(mixWeights))}, " +
+                $"expected [{options.NumOutputLayers}]; '{HubModuleWeightSource.MixScaling}' has shape {(mixScaling is null ? "(missing)" : WeightArray.FormatShape(mixScaling))}, expected a scalar.") { FilePath = weights.Path };
+        return new ScalarMixValues(weights.Read(HubModuleWeightSource.MixWeights).Data, weights.Read(HubModuleWeightSource.MixScaling).Data[0]);
     }
 
     /// <summary>
@@ -180,6 +217,7 @@ public sealed class ElmoModel : IDisposable
     /// </summary>
     /// <param name="sentences">Sentences as token lists. An empty sentence gives zero tokens.</param>
     /// <returns>All layers without boundary tokens; dispose it.</returns>
+    /// <exception cref="ArithmeticException">A vector came out NaN or infinite (weights with extreme values); nothing is returned.</exception>
     public ElmoEmbeddings Embed(IReadOnlyList<IReadOnlyList<string>> sentences)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -187,6 +225,12 @@ public sealed class ElmoModel : IDisposable
         using var noGrad = no_grad();
         ElmoBatch batch = CreateBatch(sentences);
         var (layers, mask) = Forward(batch);
+        if (!layers.isfinite().all().item<bool>())
+        {
+            layers.Dispose();
+            mask.Dispose();
+            throw new ArithmeticException("ELMo produced a non-finite vector (NaN or infinity); the model's weights hold extreme values. Nothing was returned.");
+        }
         return new ElmoEmbeddings(layers, mask, batch.Lengths);
     }
 

@@ -48,6 +48,8 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
         {
             var reader = new OptionsReader(source);
             JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new WeightFormatException($"{source}: the top level must be an object with 'lstm' and 'char_cnn', got {Describe(root)}.") { FilePath = source };
             JsonElement lstm = reader.Object(root, "lstm");
             JsonElement cnn = reader.Object(root, "char_cnn");
             var lstmOptions = new LstmOptions(
@@ -71,11 +73,48 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
         }
     }
 
-    /// <summary>Checks the settings are ones this implementation can run.</summary>
+    /// <summary>The largest <c>lstm.n_layers</c> and <c>char_cnn.n_highway</c> accepted; published models use 2 and 1–2.</summary>
+    public const int MaxLayers = 64;
+
+    /// <summary>The largest <c>dim</c>, <c>projection_dim</c>, embedding size and filter count accepted (published: 4096 at most).</summary>
+    public const int MaxWidth = 1 << 16;
+
+    /// <summary>The largest <c>max_characters_per_token</c> accepted (published: 50).</summary>
+    public const int MaxCharacters = 1024;
+
+    /// <summary>The most parameters a model may have: ten times the original ELMo's 93.6 million.</summary>
+    public const long MaxParameters = 1_000_000_000;
+
+    /// <summary>The number of float parameters the bi-LM has, computed without overflow.</summary>
+    public long ParameterCount()
+    {
+        long d = CharCnn.EmbeddingDim, f = CharCnn.Filters.Sum(x => (long)x.Count), p = Lstm.ProjectionDim, c = Lstm.Dim;
+        long cnn = CharCnn.NumCharacters * d + CharCnn.Filters.Sum(x => (long)x.Width * d * x.Count + x.Count);
+        long highway = CharCnn.NumHighway * 2 * (f * f + f);
+        long projection = f * p + p;
+        long lstm = 2L * Lstm.NumLayers * (2 * p * 4 * c + 4 * c + c * p);
+        return checked(cnn + highway + projection + lstm);
+    }
+
+    /// <summary>Checks the settings are ones this implementation can run, and that the model they describe fits in memory.</summary>
     /// <exception cref="WeightFormatException">A setting is out of range; the message names it.</exception>
     public void Validate(string source = "options")
     {
         var errors = new List<string>();
+        void Bound(string name, long value, long max)
+        {
+            if (value > max) errors.Add($"{name} must be at most {max}, got {value}");
+        }
+        Bound("lstm.dim", Lstm.Dim, MaxWidth);
+        Bound("lstm.projection_dim", Lstm.ProjectionDim, MaxWidth);
+        Bound("lstm.n_layers", Lstm.NumLayers, MaxLayers);
+        Bound("char_cnn.embedding.dim", CharCnn.EmbeddingDim, MaxWidth);
+        Bound("char_cnn.n_highway", CharCnn.NumHighway, MaxLayers);
+        Bound("char_cnn.max_characters_per_token", CharCnn.MaxCharactersPerToken, MaxCharacters);
+        Bound("the number of char_cnn.filters", CharCnn.Filters.Count, 256);
+        foreach (var (_, count) in CharCnn.Filters) Bound("a char_cnn.filters count", count, MaxWidth);
+        if (Lstm.CellClip is { } cellClip && !float.IsFinite(cellClip)) errors.Add($"lstm.cell_clip must be finite, got {cellClip}");
+        if (Lstm.ProjectionClip is { } projClip && !float.IsFinite(projClip)) errors.Add($"lstm.proj_clip must be finite, got {projClip}");
         if (Lstm.Dim <= 0) errors.Add($"lstm.dim must be positive, got {Lstm.Dim}");
         if (Lstm.ProjectionDim <= 0) errors.Add($"lstm.projection_dim must be positive, got {Lstm.ProjectionDim}");
         if (Lstm.NumLayers <= 0) errors.Add($"lstm.n_layers must be positive, got {Lstm.NumLayers}");
@@ -93,8 +132,16 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
         if (CharCnn.NumHighway < 0) errors.Add($"char_cnn.n_highway must not be negative, got {CharCnn.NumHighway}");
         if (Lstm.CellClip is <= 0) errors.Add($"lstm.cell_clip must be positive when given, got {Lstm.CellClip}");
         if (Lstm.ProjectionClip is <= 0) errors.Add($"lstm.proj_clip must be positive when given, got {Lstm.ProjectionClip}");
+        if (errors.Count == 0 && ParameterCount() > MaxParameters)
+            errors.Add($"the model would have {ParameterCount():N0} parameters, more than the {MaxParameters:N0} allowed");
         if (errors.Count > 0)
             throw new WeightFormatException($"{source}: invalid ELMo options: {string.Join("; ", errors)}.") { FilePath = source };
+    }
+
+    private static string Describe(JsonElement value)
+    {
+        string text = value.GetRawText();
+        return text.Length <= 80 ? text : text[..80] + "…";
     }
 
     /// <summary>Serialises the options in the bilm-tf <c>options.json</c> layout.</summary>
@@ -130,6 +177,11 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
         {
             JsonElement value = Property(parent, path);
             if (value.ValueKind != JsonValueKind.Object) throw Error(path, "an object", value);
+            // A repeated key would silently override the first; say so instead.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (JsonProperty property in value.EnumerateObject())
+                if (!seen.Add(property.Name))
+                    throw new WeightFormatException($"{source}: '{path}' sets '{property.Name}' twice; expected each setting once.") { FilePath = source };
             return value;
         }
 
@@ -150,7 +202,7 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
         public float? OptionalClip(JsonElement parent, string path)
         {
             if (!parent.TryGetProperty(Leaf(path), out JsonElement value) || value.ValueKind == JsonValueKind.Null) return null;
-            if (value.ValueKind != JsonValueKind.Number) throw Error(path, "a number or null", value);
+            if (value.ValueKind != JsonValueKind.Number || !float.IsFinite(value.GetSingle())) throw Error(path, "a finite number or null", value);
             return value.GetSingle();
         }
 
@@ -174,6 +226,7 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
             foreach (JsonElement pair in value.EnumerateArray())
             {
                 if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2
+                    || pair[0].ValueKind != JsonValueKind.Number || pair[1].ValueKind != JsonValueKind.Number
                     || !pair[0].TryGetInt32(out int width) || !pair[1].TryGetInt32(out int count))
                     throw Error($"{path}[{index}]", "a [width, count] pair of integers", pair);
                 filters.Add(new CharCnnFilter(width, count));
@@ -202,6 +255,8 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
 
         private JsonElement Property(JsonElement parent, string path)
         {
+            if (parent.ValueKind != JsonValueKind.Object)
+                throw new WeightFormatException($"{source}: '{path}' must sit in an object, got {Describe(parent)}.") { FilePath = source };
             if (!parent.TryGetProperty(Leaf(path), out JsonElement value))
                 throw new WeightFormatException($"{source}: missing required setting '{path}'.") { FilePath = source };
             return value;
@@ -210,7 +265,7 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
         private static string Leaf(string path) => path[(path.LastIndexOf('.') + 1)..];
 
         private WeightFormatException Error(string path, string expected, JsonElement got) =>
-            new($"{source}: '{path}' must be {expected}, got {got.GetRawText()}.") { FilePath = source };
+            new($"{source}: '{path}' must be {expected}, got {Describe(got)}.") { FilePath = source };
     }
 }
 

@@ -19,25 +19,42 @@ internal static class ElmoWeightMap
     public static IReadOnlyList<(string Name, long[] Shape)> ExpectedShapes(ElmoOptions options) =>
         Entries(options, network: null).Select(e => (e.Name, e.Shape)).ToList();
 
+    /// <summary>How many problems an error lists before summarising the rest as a count.</summary>
+    internal const int MaxListedProblems = 20;
+
+    /// <summary>
+    /// Checks that <paramref name="source"/> holds every array <paramref name="options"/> needs, with
+    /// the right shape, without reading values or building the model: the first thing loading does,
+    /// so that wrong options are reported before any memory is sized by them.
+    /// </summary>
+    /// <exception cref="WeightFormatException">Names are missing or shapes differ; the message lists them.</exception>
+    public static void CheckShapes(ElmoOptions options, IWeightSource source)
+    {
+        var problems = new List<string>();
+        int count = 0;
+        foreach (Entry entry in Entries(options, network: null))
+        {
+            long[]? shape = source.TryGetShape(entry.Name);
+            string? problem = shape is null ? $"missing '{entry.Name}' (expected shape {WeightArray.FormatShape(entry.Shape)})"
+                : !shape.SequenceEqual(entry.Shape) ? $"'{entry.Name}' has shape {WeightArray.FormatShape(shape)}, expected {WeightArray.FormatShape(entry.Shape)}"
+                : null;
+            if (problem is null) continue;
+            count++;
+            if (problems.Count < MaxListedProblems) problems.Add(problem);
+        }
+        if (count == 0) return;
+        string more = count > problems.Count ? $"; and {count - problems.Count} more" : "";
+        throw new WeightFormatException(
+            $"'{source.Path}' does not match the ELMo options ({count} problem{(count == 1 ? "" : "s")}): {string.Join("; ", problems)}{more}. " +
+            "Check that the options file belongs to this weight file.") { FilePath = source.Path };
+    }
+
     /// <summary>Copies the weights from <paramref name="source"/> into <paramref name="network"/>.</summary>
     /// <exception cref="WeightFormatException">Names are missing or shapes differ; the message lists all of them.</exception>
     public static void Load(ElmoBiLm network, IWeightSource source)
     {
+        CheckShapes(network.Options, source);
         List<Entry> entries = Entries(network.Options, network);
-        var problems = new List<string>();
-        foreach (Entry entry in entries)
-        {
-            long[]? shape = source.TryGetShape(entry.Name);
-            if (shape is null)
-                problems.Add($"missing '{entry.Name}' (expected shape {WeightArray.FormatShape(entry.Shape)})");
-            else if (!shape.SequenceEqual(entry.Shape))
-                problems.Add($"'{entry.Name}' has shape {WeightArray.FormatShape(shape)}, expected {WeightArray.FormatShape(entry.Shape)}");
-        }
-        if (problems.Count > 0)
-            throw new WeightFormatException(
-                $"'{source.Path}' does not match the ELMo options ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}): {string.Join("; ", problems)}. " +
-                "Check that the options file belongs to this weight file.") { FilePath = source.Path };
-
         using var noGrad = no_grad();
         foreach (Entry entry in entries)
         {

@@ -109,6 +109,7 @@ public sealed partial class Model
     /// The model's output for <paramref name="x"/> (inference mode, no gradient), batched; a CPU
     /// tensor [examples, ...]. Dispose it, or read it with <c>data&lt;float&gt;()</c>.
     /// </summary>
+    /// <exception cref="ArithmeticException">An output is NaN or infinite (weights or inputs with extreme values).</exception>
     public Tensor Predict(object x, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -128,6 +129,9 @@ public sealed partial class Model
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 Tensor output = Forward(inputs.Select(d => d.Take(batch, CPU)).ToArray(), training: false)[0].ExpectTensor(Name);
+                // A NaN prediction is never an answer; say where it came from instead of handing it out.
+                if (output.is_floating_point() && !output.isfinite().all().item<bool>())
+                    throw new ArithmeticException($"Model '{Name}' produced a non-finite output (NaN or infinity) for example(s) {string.Join(", ", batch.Take(5))}{(batch.Length > 5 ? ", …" : "")}; its weights or inputs hold extreme values.");
                 parts.Add(output.cpu().DetachFromDisposeScope());
             }
             if (parts.Count == 0) return empty(0);

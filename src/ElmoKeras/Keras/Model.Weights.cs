@@ -22,13 +22,18 @@ public sealed partial class Model
 
     /// <summary>
     /// Loads weights written by <see cref="SaveWeights"/> into this model (same architecture and
-    /// layer names). Every missing or misshapen weight is reported in one error before anything changes.
+    /// layer names). All or nothing: every weight is read and checked (names, shapes, checksums,
+    /// finite values) before the first one changes, so a failed load leaves the model as it was.
     /// </summary>
-    /// <exception cref="WeightFormatException">The file does not match the model.</exception>
-    public void LoadWeights(string path)
+    /// <param name="path">The HDF5 file.</param>
+    /// <param name="expectedSha256">The file's SHA-256 as 64 hex digits, checked before it is parsed; null to skip.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ArgumentException"><paramref name="expectedSha256"/> is not 64 hex digits.</exception>
+    /// <exception cref="WeightFormatException">The hash differs, the file is corrupt, or it does not match the model.</exception>
+    public void LoadWeights(string path, string? expectedSha256 = null)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        using Hdf5WeightSource source = Hdf5WeightSource.Open(path);
+        using Hdf5WeightSource source = Hdf5WeightSource.Open(path, expectedSha256);
         var problems = new List<string>();
         foreach (Weight weight in Weights)
         {
@@ -37,11 +42,12 @@ public sealed partial class Model
             else if (!shape.SequenceEqual(weight.Shape)) problems.Add($"'{weight.Path}' has shape {WeightArray.FormatShape(shape)}, the model needs {WeightArray.FormatShape(weight.Shape)}");
         }
         if (problems.Count > 0)
-            throw new WeightFormatException($"'{path}' does not fit model '{Name}': {string.Join("; ", problems)}.") { FilePath = path };
+            throw new WeightFormatException($"'{path}' does not fit model '{Name}' ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}): {string.Join("; ", problems.Take(20))}{(problems.Count > 20 ? "; …" : "")}.") { FilePath = path };
+        // Read everything first: a corrupt dataset found half-way must not leave earlier weights replaced.
+        var values = Weights.Select(w => (Weight: w, Array: source.Read(w.Path))).ToList();
         using var noGrad = no_grad();
-        foreach (Weight weight in Weights)
+        foreach (var (weight, array) in values)
         {
-            WeightArray array = source.Read(weight.Path);
             using Tensor value = tensor(array.Data, array.Shape);
             weight.Parameter.copy_(value);
         }

@@ -4,7 +4,9 @@ namespace ElmoKeras.Weights;
 
 /// <summary>
 /// Writes named float arrays as an HDF5 file, slash-separated names becoming groups: the layout
-/// bilm-tf's <c>dump_weights</c> produces and AllenNLP and our own loader read.
+/// bilm-tf's <c>dump_weights</c> produces and AllenNLP and our own loader read. Every dataset gets a
+/// <c>sha256</c> attribute (SHA-256 of its float32 little-endian values) and the root an
+/// <c>elmokeras_checksums</c> attribute; <see cref="Hdf5WeightSource"/> verifies them, other readers ignore them.
 /// </summary>
 public static class Hdf5WeightWriter
 {
@@ -17,7 +19,7 @@ public static class Hdf5WeightWriter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(arrays);
-        var root = new H5File();
+        var root = new H5File { Attributes = new() { [Hdf5WeightSource.ChecksumsMarker] = "sha256 of each dataset's float32 little-endian values" } };
         foreach (WeightArray array in arrays)
         {
             long expected = array.Shape.Aggregate(1L, (a, b) => a * b);
@@ -36,7 +38,10 @@ public static class Hdf5WeightWriter
                 group = child as H5Group ?? throw new ArgumentException($"'{array.Name}' needs '{part}' to be a group, but an array has that name.", nameof(arrays));
             }
             if (group.ContainsKey(parts[^1])) throw new ArgumentException($"Two arrays are named '{array.Name}'.", nameof(arrays));
-            group[parts[^1]] = new H5Dataset(array.Data, fileDims: array.Shape.Select(d => (ulong)d).ToArray());
+            group[parts[^1]] = new H5Dataset(array.Data, fileDims: array.Shape.Select(d => (ulong)d).ToArray())
+            {
+                Attributes = new() { [Hdf5WeightSource.ChecksumAttribute] = WeightFileHash.OfValues(array.Data) },
+            };
         }
         AtomicFile.Write(path, temp => root.Write(temp));
     }

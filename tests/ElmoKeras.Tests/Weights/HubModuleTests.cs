@@ -31,7 +31,7 @@ public sealed class HubModuleTests : IDisposable
         return "bilm/" + name;
     }
 
-    private string WriteModule(string name, bool includeMix = true, Func<string, bool>? keep = null)
+    private string WriteModule(string name, bool includeMix = true, Func<string, bool>? keep = null, float[]? mixWeights = null)
     {
         string folder = Path.Combine(dir, name);
         Directory.CreateDirectory(folder);
@@ -48,7 +48,8 @@ public sealed class HubModuleTests : IDisposable
         }
         if (includeMix)
         {
-            tensors.Add(new("aggregation/weights", [3], Floats: [0.1f, 0.2f, -0.3f]));
+            mixWeights ??= [0.1f, 0.2f, -0.3f];
+            tensors.Add(new("aggregation/weights", [mixWeights.Length], Floats: mixWeights));
             tensors.Add(new("aggregation/scaling", [], Floats: [1.5f]));
         }
         tensors.Add(new("bilm/RNN_0/RNN/MultiRNNCell/Cell0/rnn/lstm_cell/state_c", [1, 64], Floats: new float[64]));
@@ -173,5 +174,26 @@ public sealed class HubModuleTests : IDisposable
         float[] viaHub = await Embed(Path.Combine(dir, "hub.hdf5"), "--elmo", module);
         float[] viaFiles = await Embed(Path.Combine(dir, "files.hdf5"), "--options-file", Fixtures.ElmoOptions, "--weight-file", Fixtures.ElmoWeights);
         Assert.Equal(viaFiles, viaHub);
+    }
+
+    // Issue 12, defect 4: inference accepts only a complete, consistent set of variables.
+    [Theory]
+    [InlineData("CNN_high_0/W_carry", "CNN_high_0/b_carry")]
+    [InlineData("RNN_0/RNN/MultiRNNCell/Cell1/LSTMCell/W_0", "RNN_0/RNN/MultiRNNCell/Cell1/LSTMCell/B")]
+    [InlineData("CNN/W_cnn_2", "CNN/W_cnn_3")]
+    public void AMissingVariableIsReportedInsteadOfInferringASmallerModel(string dropped, string leftOver)
+    {
+        string folder = WriteModule("module", keep: n => n != dropped);
+        var ex = Assert.Throws<WeightFormatException>(() => ElmoModel.FromHub(folder));
+        Assert.Contains("would be left unused", ex.Message);
+        Assert.Contains(leftOver, ex.Message);
+    }
+
+    [Fact]
+    public void AMisshapenTrainedMixIsAnErrorNotASilentlyMissingMix()
+    {
+        string folder = WriteModule("module", mixWeights: [0.1f, 0.2f]);
+        var ex = Assert.Throws<WeightFormatException>(() => ElmoModel.FromHub(folder));
+        Assert.Contains("'aggregation/weights' has shape [2], expected [3]", ex.Message);
     }
 }

@@ -13,7 +13,8 @@ internal static class TensorBundleWriter
 {
     public sealed record Tensor(string Name, long[] Shape, float[]? Floats = null, string[]? Strings = null);
 
-    public static void Write(string prefix, IEnumerable<Tensor> tensors, int shards = 1)
+    /// <param name="place">Replaces an entry's (offset, size) as written in the index, to build corrupt checkpoints.</param>
+    public static void Write(string prefix, IEnumerable<Tensor> tensors, int shards = 1, Func<string, (long Offset, long Size), (long Offset, long Size)>? place = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(prefix)!);
         var data = Enumerable.Range(0, shards).Select(_ => new MemoryStream()).ToArray();
@@ -26,7 +27,8 @@ internal static class TensorBundleWriter
             uint crc = tensor.Strings is null ? Crc32C.Compute(bytes) : StringCrc(tensor.Strings);
             long offset = data[shard].Length;
             data[shard].Write(bytes);
-            entries[tensor.Name] = Entry(tensor.Strings is null ? TfDataType.Float : TfDataType.String, tensor.Shape, shard, offset, bytes.Length, Crc32C.Mask(crc));
+            var (entryOffset, entrySize) = place?.Invoke(tensor.Name, (offset, bytes.Length)) ?? (offset, bytes.Length);
+            entries[tensor.Name] = Entry(tensor.Strings is null ? TfDataType.Float : TfDataType.String, tensor.Shape, shard, entryOffset, entrySize, Crc32C.Mask(crc));
         }
         for (int s = 0; s < shards; s++) File.WriteAllBytes($"{prefix}.data-{s:D5}-of-{shards:D5}", data[s].ToArray());
         var all = new List<(string, byte[])> { ("", Header(shards)) };

@@ -25,13 +25,15 @@ internal static class Snappy
                     {
                         int bytes = length - 60;
                         if (pos + bytes > input.Length) throw error("truncated Snappy literal length");
-                        length = 0;
-                        for (int i = 0; i < bytes; i++) length |= input[pos + i] << (8 * i);
-                        length += 1;
+                        // Up to four little-endian bytes: read as unsigned 64-bit so 0xFFFFFFFF + 1 cannot wrap.
+                        long wide = 0;
+                        for (int i = 0; i < bytes; i++) wide |= (long)input[pos + i] << (8 * i);
+                        wide += 1;
                         pos += bytes;
-                        if (length <= 0) throw error("invalid Snappy literal length");
+                        if (wide > input.Length - pos || wide > output.Length - written) throw error($"Snappy literal of {wide} bytes runs past the block");
+                        length = (int)wide;
                     }
-                    if (pos + length > input.Length || written + length > output.Length) throw error("Snappy literal runs past the block");
+                    if (length > input.Length - pos || length > output.Length - written) throw error("Snappy literal runs past the block");
                     input.Slice(pos, length).CopyTo(output.AsSpan(written));
                     pos += length;
                     written += length;
@@ -54,7 +56,7 @@ internal static class Snappy
                     pos += 4;
                     break;
             }
-            if (offset <= 0 || offset > written || written + length > output.Length) throw error("Snappy copy points outside the output");
+            if (offset <= 0 || offset > written || length > output.Length - written) throw error("Snappy copy points outside the output");
             // Copies may overlap their own output (runs), so go byte by byte.
             for (int i = 0; i < length; i++) output[written + i] = output[written - offset + i];
             written += length;

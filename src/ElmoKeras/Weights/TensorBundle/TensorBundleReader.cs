@@ -67,7 +67,9 @@ public sealed class TensorBundleReader : IWeightSource
             TfDataType.Half => Convert(ReadRaw(entry, 2), 2, (b, i) => (float)BinaryPrimitives.ReadHalfLittleEndian(b[i..])),
             _ => throw Error($"variable '{name}' has dtype {entry.DataType}; expected a numeric tensor"),
         };
-        return new WeightArray(name, entry.Shape, data);
+        var array = new WeightArray(name, entry.Shape, data);
+        FiniteValues.Require(array, Path);
+        return array;
     }
 
     /// <summary>A float32 tensor's values.</summary>
@@ -88,6 +90,8 @@ public sealed class TensorBundleReader : IWeightSource
         TensorBundleEntry entry = Expect(name, TfDataType.String);
         byte[] bytes = ReadRaw(entry, elementSize: 0);
         long count = entry.ElementCount;
+        // Every string costs at least its one-byte length, so a larger count is corrupt (and must not size an allocation).
+        if (count > bytes.Length) throw Error($"variable '{name}' has shape {WeightArray.FormatShape(entry.Shape)} ({count} strings) but only {bytes.Length} bytes");
         var lengths = new ulong[count];
         int pos = 0;
         uint lengthCrc = 0;
@@ -149,13 +153,15 @@ public sealed class TensorBundleReader : IWeightSource
     /// <summary>The tensor's bytes, checked against the shape (for fixed-size types) and the stored CRC.</summary>
     private byte[] ReadRaw(TensorBundleEntry entry, int elementSize)
     {
-        if (elementSize > 0 && entry.ElementCount * elementSize != entry.Size)
+        if (elementSize > 0 && (entry.ElementCount > long.MaxValue / elementSize || entry.ElementCount * elementSize != entry.Size))
             throw Error($"variable '{entry.Name}' has shape {WeightArray.FormatShape(entry.Shape)} ({entry.ElementCount} values of {elementSize} bytes) but {entry.Size} bytes");
         string shard = $"{prefix}.data-{entry.ShardId:D5}-of-{numShards:D5}";
         if (!File.Exists(shard)) throw Error($"variable '{entry.Name}' lives in '{shard}', which does not exist");
         using FileStream stream = File.OpenRead(shard);
-        if (entry.Offset < 0 || entry.Size < 0 || entry.Offset + entry.Size > stream.Length)
-            throw Error($"variable '{entry.Name}' claims bytes [{entry.Offset}, {entry.Offset + entry.Size}) of '{shard}', which has {stream.Length} bytes (truncated or corrupt)");
+        if (entry.Offset < 0 || entry.Size < 0 || entry.Offset > stream.Length || entry.Size > stream.Length - entry.Offset)
+            throw Error($"variable '{entry.Name}' claims bytes [{entry.Offset}, {(ulong)entry.Offset + (ulong)entry.Size}) of '{shard}', which has {stream.Length} bytes (truncated or corrupt)");
+        if (entry.Size > Array.MaxLength)
+            throw Error($"variable '{entry.Name}' has {entry.Size} bytes, more than one array can hold");
         var bytes = new byte[entry.Size];
         stream.Position = entry.Offset;
         stream.ReadExactly(bytes);
@@ -208,7 +214,9 @@ public sealed class TensorBundleReader : IWeightSource
 
     private byte[] ReadBlock(byte[] file, long offset, long size, string what)
     {
-        if (offset < 0 || offset + size + 5 > file.Length) throw Error($"{what} [{offset}, {offset + size}) lies outside the {file.Length}-byte index (truncated or corrupt)");
+        // Compared by subtraction: offset may be near long.MaxValue, where offset + size wraps.
+        if (offset < 0 || size < 0 || offset > file.Length || size + 5 > file.Length - offset)
+            throw Error($"{what} at offset {offset} with {size} bytes (plus a 5-byte trailer) lies outside the {file.Length}-byte index (truncated or corrupt)");
         ReadOnlySpan<byte> contents = file.AsSpan((int)offset, (int)size);
         byte type = file[offset + size];
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan((int)(offset + size + 1), 4));
