@@ -1,3 +1,5 @@
+using ElmoKeras.EmbeddingFiles;
+
 namespace ElmoCli.Embed;
 
 /// <summary>Which layers <c>elmo embed</c> writes per sentence.</summary>
@@ -12,6 +14,8 @@ internal enum EmbedLayers
 }
 
 /// <summary>What <c>elmo embed</c> was asked to do.</summary>
+/// <param name="Shard">The shard to embed; <see langword="null"/> for the whole input.</param>
+/// <param name="CheckpointLines">With the flat layout, sentences per checkpoint a restarted run continues from.</param>
 internal sealed record EmbedSettings(
     string InputFile,
     string OutputFile,
@@ -19,4 +23,14 @@ internal sealed record EmbedSettings(
     int BatchSize = 64,
     bool Stateful = false,
     bool UseSentenceKeys = false,
-    bool ForgetSentences = false);
+    bool ForgetSentences = false,
+    EmbeddingLayout Layout = EmbeddingLayout.PerSentence,
+    bool Float16 = false,
+    ShardChoice? Shard = null,
+    int CheckpointLines = EmbedSettings.DefaultCheckpointLines)
+{
+    public const int DefaultCheckpointLines = 20_000;
+
+    /// <summary>The name the flat layout's <c>layers</c> attribute records.</summary>
+    public string LayersName => Layers.ToString().ToLowerInvariant();
+}
