@@ -48,9 +48,9 @@ internal static class EmbedCommand
                 result.GetValue(layout) == "flat" ? EmbeddingLayout.Flat : EmbeddingLayout.PerSentence, result.GetValue(float16),
                 shard, result.GetValue(checkpointLines));
             using ElmoModel elmo = model.Load(result, settings.Stateful);
-            long count = new EmbedJob(elmo, settings).Run(new ConsoleProgress("embedded"), cancellationToken);
+            long count = new EmbedJob(elmo, settings, result.InvocationConfiguration.Error).Run(new ConsoleProgress("embedded"), cancellationToken);
             string target = shard is null ? settings.OutputFile : ShardFiles.ShardPath(settings.OutputFile, shard.Index, shard.Count);
-            Console.Error.WriteLine($"wrote {count} sentences to {target}");
+            result.InvocationConfiguration.Error.WriteLine($"wrote {count} sentences to {target}");
             return Task.FromResult(0);
         });
         return command;

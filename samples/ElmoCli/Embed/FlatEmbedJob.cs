@@ -22,11 +22,17 @@ internal sealed class FlatEmbedJob(ElmoModel elmo, EmbedSettings settings, TextW
         InputScan input = SentenceReader.Scan(settings.InputFile);
         string output = Path.GetFullPath(settings.OutputFile);
         ShardChoice shard = settings.Shard ?? new ShardChoice(0, 1);
-        var (start, end) = ShardFiles.Range(input.Lines, shard.Index, shard.Count);
-        if (end == start)
-            throw new ArgumentException($"Shard {shard.Index} of {shard.Count} would be empty: {settings.InputFile} has {input.Lines} lines; use at most {input.Lines} shards.");
-        string target = settings.Shard is null ? output : ShardFiles.ShardPath(output, shard.Index, shard.Count);
         if (settings.Shard is not null) CheckNoOtherShardCount(output, shard);
+        if (settings.Stateful && settings.Shard is not null)
+            throw new ArgumentException($"Shard {shard.Index} of {shard.Count}: --stateful carries LSTM states from line to line through the whole file, so it cannot be sharded.");
+        // Shards and checkpoints start on window boundaries, so every run batches alike (bit-identical vectors).
+        int window = settings.BatchSize * SentenceBatcher.WindowBatches;
+        var (start, end) = ShardFiles.Range(input.Lines, shard.Index, shard.Count, window);
+        if (end == start)
+            throw new ArgumentException($"Shard {shard.Index} of {shard.Count} would be empty: {settings.InputFile} has {input.Lines} lines, cut at multiples of {window} (--batch-size x {SentenceBatcher.WindowBatches}); use fewer shards or a smaller --batch-size.");
+        // A stateful run cannot resume mid-file (its states are gone), so it is one part.
+        long partLines = settings.Stateful ? end - start : (settings.CheckpointLines + (long)window - 1) / window * window;
+        string target = settings.Shard is null ? output : ShardFiles.ShardPath(output, shard.Index, shard.Count);
 
         var identity = new EmbeddingMetadata(settings.LayersName, settings.Float16 ? "float16" : "float32", settings.Stateful,
             elmo.Options.ToJson(), ModelFingerprint.WeightsSha256(elmo), input.Sha256, input.Lines, start, end - start, 0,
@@ -38,8 +44,11 @@ internal sealed class FlatEmbedJob(ElmoModel elmo, EmbedSettings settings, TextW
 
         OutputFile.DeleteStaleTemps(target);
         var parts = new List<(string Path, long Start, long End)>();
-        for (long partStart = start; partStart < end; partStart += settings.CheckpointLines)
-            parts.Add((PartPath(target, parts.Count), partStart, Math.Min(end, partStart + settings.CheckpointLines)));
+        for (long partStart = start; partStart < end; partStart += partLines)
+        {
+            parts.Add((PartPath(target, parts.Count), partStart, Math.Min(end, partStart + partLines)));
+            OutputFile.DeleteStaleTemps(parts[^1].Path);
+        }
         DeleteForeignParts(target, parts.Count);
 
         int layers = settings.Layers == EmbedLayers.All ? elmo.NumLayers : 0;

@@ -13,8 +13,8 @@ internal static class MergeCommand
         command.SetAction((result, cancellationToken) =>
         {
             string path = result.GetValue(output)!.FullName;
-            long sentences = new ShardMerger(path, Console.Error).Run(cancellationToken);
-            Console.Error.WriteLine($"{path}: {sentences} sentences");
+            long sentences = new ShardMerger(path, result.InvocationConfiguration.Error).Run(cancellationToken);
+            result.InvocationConfiguration.Error.WriteLine($"{path}: {sentences} sentences");
             return Task.FromResult(0);
         });
         return command;

@@ -13,13 +13,21 @@ public static class ShardFiles
     public static string ShardPath(string output, int index, int count) =>
         string.Create(CultureInfo.InvariantCulture, $"{output}.shard-{index}-of-{count}.h5");
 
-    /// <summary>The input lines <c>[Start, End)</c> of shard <paramref name="index"/> of <paramref name="count"/> over <paramref name="lines"/> lines.</summary>
-    public static (long Start, long End) Range(long lines, int index, int count)
+    /// <summary>
+    /// The input lines <c>[Start, End)</c> of shard <paramref name="index"/> of <paramref name="count"/>
+    /// over <paramref name="lines"/> lines. Boundaries fall on multiples of <paramref name="alignment"/>
+    /// (the embedder's sorting window), so a shard's batches are exactly those of a single-process run
+    /// and the vectors are bit-identical.
+    /// </summary>
+    public static (long Start, long End) Range(long lines, int index, int count, int alignment = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, count);
-        return ((long)((Int128)lines * index / count), (long)((Int128)lines * (index + 1) / count));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(alignment);
+        long blocks = (lines + alignment - 1) / alignment;
+        long first = (long)((Int128)blocks * index / count), last = (long)((Int128)blocks * (index + 1) / count);
+        return (Math.Min(lines, first * alignment), Math.Min(lines, last * alignment));
     }
 
     /// <summary>Every shard file of <paramref name="output"/> (any count), sorted by count then index.</summary>
@@ -74,10 +82,13 @@ public static class ShardFiles
                     if (differences.Count > 0)
                         throw new EmbeddingFileException($"{shard.Path} does not belong with {files[0].Path}: {string.Join("; ", differences)}.");
                 }
-                var (start, end) = Range(m.InputLines, shard.Index, shard.Count);
-                if (m.FirstLine != start || m.Sentences != end - start)
-                    throw new EmbeddingFileException($"{shard.Path}: holds {FlatLayout.Describe(m)}, but shard {shard.Index} of {shard.Count} should hold lines {start}..{end - 1}.");
+                long expectedFirst = files.Count == 1 ? 0 : files[^2].Metadata.FirstLine + files[^2].Metadata.Sentences;
+                if (m.FirstLine != expectedFirst)
+                    throw new EmbeddingFileException($"{shard.Path}: holds {FlatLayout.Describe(m)}, but the shards before it end at line {expectedFirst - 1}; its lines were cut differently (another --batch-size?). Embed it again with the others' settings.");
             }
+            EmbeddingMetadata lastShard = files[^1].Metadata;
+            if (lastShard.FirstLine + lastShard.Sentences != lastShard.InputLines)
+                throw new EmbeddingFileException($"{files[^1].Path}: holds {FlatLayout.Describe(lastShard)}; the last shard must end at the input's last line.");
             return files;
         }
         catch
