@@ -21,6 +21,7 @@ internal sealed class FlatEmbedJob(ElmoModel elmo, EmbedSettings settings, TextW
         if (settings.CheckpointLines <= 0) throw new ArgumentException($"--checkpoint-lines must be positive, got {settings.CheckpointLines}.");
         InputScan input = SentenceReader.Scan(settings.InputFile);
         string output = Path.GetFullPath(settings.OutputFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         ShardChoice shard = settings.Shard ?? new ShardChoice(0, 1);
         if (settings.Shard is not null) CheckNoOtherShardCount(output, shard);
         if (settings.Stateful && settings.Shard is not null)

@@ -48,7 +48,7 @@ internal sealed class PerSentenceEmbedJob(ElmoModel elmo, EmbedSettings settings
         OutputFile.WriteAtomically(settings.OutputFile, temp =>
         {
             using var writer = file.BeginWrite(temp);
-            embedder.Run(SentenceReader.Read(settings.InputFile), (s, values) => writer.Write(datasets[s.Index], values),
+            embedder.Run(SentenceReader.Read(settings.InputFile), (s, values) => writer.Write(datasets[s.Index], values.ToArray()),
                 new SyncProgress(done => progress?.Report(((int)done, datasets.Length))), cancellationToken);
         });
         return datasets.Length;

@@ -25,6 +25,7 @@ internal sealed class FlatEmbeddingWriter : IDisposable
     private readonly H5Dataset<long[]> offsets;
     private readonly int flushTokens;
     private float[] pending;
+    private Half[] halfBuffer = [];
     private int pendingTokens;
     private long writtenTokens, tokens;
     private readonly long[] pendingOffsets = new long[OffsetsChunk];
@@ -73,7 +74,7 @@ internal sealed class FlatEmbeddingWriter : IDisposable
         if (sentences + 1 > metadata.Sentences || tokens + count > metadata.Tokens)
             throw new InvalidOperationException($"More sentences or tokens than declared ({metadata.Sentences} sentences, {metadata.Tokens} tokens).");
         if (pendingTokens + count > flushTokens) FlushEmbeddings();
-        if (count > flushTokens) pending = new float[(long)count * perToken];
+        if ((long)count * perToken > pending.Length) pending = new float[(long)count * perToken];
         values.CopyTo(pending.AsSpan(pendingTokens * perToken));
         pendingTokens += count;
         tokens += count;
@@ -99,19 +100,21 @@ internal sealed class FlatEmbeddingWriter : IDisposable
         ulong[] blocks = layers > 0 ? [(ulong)pendingTokens, (ulong)layers, (ulong)width] : [(ulong)pendingTokens, (ulong)width];
         var selection = new HyperslabSelection(starts.Length, starts, blocks);
         int length = pendingTokens * perToken;
+        // The buffers are reused and written in part (a memory selection): a fresh array per flush
+        // would be large-object-heap garbage the GC lets pile up.
+        var used = new HyperslabSelection(0, (ulong)length);
         if (half)
         {
-            var data = new Half[length];
-            for (int i = 0; i < length; i++) data[i] = (Half)pending[i];
-            writer.Write(halves!, data, fileSelection: selection);
+            if (halfBuffer.Length < pending.Length) halfBuffer = new Half[pending.Length];
+            for (int i = 0; i < length; i++) halfBuffer[i] = (Half)pending[i];
+            writer.Write(halves!, halfBuffer, memorySelection: used, fileSelection: selection);
         }
         else
         {
-            writer.Write(singles!, length == pending.Length ? pending : pending[..length], fileSelection: selection);
+            writer.Write(singles!, pending, memorySelection: used, fileSelection: selection);
         }
         writtenTokens += pendingTokens;
         pendingTokens = 0;
-        if (pending.Length > (long)flushTokens * perToken) pending = new float[(long)flushTokens * perToken];
     }
 
     private void AppendOffset(long value)
@@ -124,7 +127,7 @@ internal sealed class FlatEmbeddingWriter : IDisposable
     {
         if (pendingOffsetCount == 0) return;
         var selection = new HyperslabSelection((ulong)writtenOffsets, (ulong)pendingOffsetCount);
-        writer.Write(offsets, pendingOffsets[..pendingOffsetCount], fileSelection: selection);
+        writer.Write(offsets, pendingOffsets, memorySelection: new HyperslabSelection(0, (ulong)pendingOffsetCount), fileSelection: selection);
         writtenOffsets += pendingOffsetCount;
         pendingOffsetCount = 0;
     }

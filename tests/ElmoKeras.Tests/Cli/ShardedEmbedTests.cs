@@ -59,7 +59,7 @@ public sealed class ShardedEmbedTests : IDisposable
     public async Task ACompleteShardIsSkipped()
     {
         string input = cli.WriteInput(CliHarness.FixtureLines(6));
-        string output = cli.Path("out.h5");
+        string output = cli.Path("new-folder/out.h5"); // created when missing
         Assert.Equal(0, (await cli.Embed(input, output, "--top", "--layout", "flat", "--batch-size", "1", "--shard-index", "1", "--shard-count", "2")).Code);
         string shard = ShardFiles.ShardPath(output, 1, 2);
         DateTime written = File.GetLastWriteTimeUtc(shard);
