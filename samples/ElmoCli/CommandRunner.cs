@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ElmoKeras.EmbeddingFiles;
 using ElmoKeras.Runtime;
 using ElmoKeras.Weights;
 
@@ -24,7 +25,7 @@ internal static class CommandRunner
             return Cancelled;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or FormatException or WeightFormatException
-                                       or NativeLibraryException or ArgumentException or InvalidOperationException or IOException or ArithmeticException)
+                                       or NativeLibraryException or EmbeddingFileException or ArgumentException or InvalidOperationException or IOException or ArithmeticException)
         {
             error.WriteLine($"error: {ex.Message}");
             return Failure;

@@ -42,9 +42,9 @@ public sealed class EmbedInputTests : IDisposable
     public void TheLongestAcceptedKeyIsOneTheHdf5WriterTakes()
     {
         string path = Path.Combine(dir, "long-name.h5");
-        var file = new H5File { [new string('k', EmbedJob.MaxKeyBytes)] = new H5Dataset(new float[] { 1f }) };
+        var file = new H5File { [new string('k', PerSentenceEmbedJob.MaxKeyBytes)] = new H5Dataset(new float[] { 1f }) };
         file.Write(path);
-        Assert.True(new FileInfo(path).Length > EmbedJob.MaxKeyBytes);
+        Assert.True(new FileInfo(path).Length > PerSentenceEmbedJob.MaxKeyBytes);
     }
 
     [Fact]
