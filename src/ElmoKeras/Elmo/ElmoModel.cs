@@ -225,7 +225,9 @@ public sealed class ElmoModel : IDisposable
         using var noGrad = no_grad();
         ElmoBatch batch = CreateBatch(sentences);
         var (layers, mask) = Forward(batch);
-        if (!layers.isfinite().all().item<bool>())
+        bool finite;
+        using (NewDisposeScope()) finite = layers.isfinite().all().item<bool>();
+        if (!finite)
         {
             layers.Dispose();
             mask.Dispose();

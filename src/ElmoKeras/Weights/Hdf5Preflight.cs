@@ -101,6 +101,9 @@ internal static class Hdf5Preflight
             _ => BinaryPrimitives.ReadUInt64LittleEndian(prefix[at..]),
         };
         long headerLength = at + width;
+        // A header's first message has a known type (0 to 0x18); float data that happens to spell
+        // "OHDR\x02" almost never continues like that, so it is not mistaken for a corrupt header.
+        if (read > headerLength && prefix[(int)headerLength] > 0x18) return;
         if (size > (ulong)(stream.Length - offset - headerLength - 4))
             throw Error(path, offset, $"an object header declares {size} bytes of messages");
         var header = new byte[headerLength + (long)size + 4];
