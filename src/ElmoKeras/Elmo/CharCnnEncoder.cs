@@ -36,25 +36,31 @@ internal sealed class CharCnnEncoder : nn.Module<Tensor, Tensor>
     public Linear Projection => projection;
 
     /// <summary>
-    /// Tokens encoded at once. The convolutions' intermediate maps cost about 90,000 floats per
-    /// token (the original ELMo), so a large batch's distinct tokens run in chunks: peak memory then
-    /// stays bounded whatever the batch size, while each chunk is still large enough for efficient
-    /// matrix products.
+    /// Tokens encoded together. Every call runs groups of exactly this many tokens (the last one
+    /// padded), so the matrix products always have the same shapes: a token's vector is then the
+    /// same to the bit whatever else is in its batch (BLAS picks kernels and blocking by shape, and
+    /// rounds differently for different row counts), which keeps the token cache exact and sharded
+    /// runs identical to single ones. Groups also bound the convolutions' intermediate maps (about
+    /// 90,000 floats per token for the original ELMo), whatever the batch size.
     /// </summary>
-    internal const int ChunkTokens = 1024;
+    internal const int GroupTokens = 64;
 
     public override Tensor forward(Tensor characterIds)
     {
         long n = characterIds.shape[0];
-        if (n <= ChunkTokens) return Encode(characterIds);
+        if (n == 0) return Encode(characterIds);
         using var scope = NewDisposeScope();
-        var parts = new List<Tensor>();
-        for (long start = 0; start < n; start += ChunkTokens)
+        long padded = (n + GroupTokens - 1) / GroupTokens * GroupTokens;
+        // Padding rows hold the padding character only; their vectors are computed and dropped.
+        Tensor ids = padded == n ? characterIds : cat([characterIds, zeros(padded - n, characterIds.shape[1], dtype: characterIds.dtype, device: characterIds.device)], 0);
+        var parts = new Tensor[padded / GroupTokens];
+        for (int g = 0; g < parts.Length; g++)
         {
-            using var chunkScope = NewDisposeScope();
-            parts.Add(Encode(characterIds.narrow(0, start, Math.Min(ChunkTokens, n - start))).MoveToOuterDisposeScope());
+            using var groupScope = NewDisposeScope();
+            parts[g] = Encode(ids.narrow(0, (long)g * GroupTokens, GroupTokens)).MoveToOuterDisposeScope();
         }
-        return cat(parts, 0).MoveToOuterDisposeScope();
+        Tensor all = parts.Length == 1 ? parts[0] : cat(parts, 0);
+        return all.narrow(0, 0, n).MoveToOuterDisposeScope();
     }
 
     private Tensor Encode(Tensor characterIds)
