@@ -31,5 +31,7 @@ echo "| batching ($arch, $n reviews) | batches | tokens/s | peak RSS |"
 echo "|---|---|---|---|"
 for b in "--batch-size 32" $(for x in $budgets; do echo "--max-batch-tokens=$x"; done); do
   line=$("${elmo[@]}" bench --imdb "$work/imdb" "${w[@]}" --n "$n" $b | tail -n 1)
-  /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(f"| `{sys.argv[2]}` | {r[\"batches\"]} | {r[\"tokens_per_second\"]:,.0f} | {r[\"peak_rss_megabytes\"]:,.0f} MB |")' "$line" "$b"
+  /usr/bin/python3 -c 'import json, sys
+r = json.loads(sys.argv[1])
+print("| `%s` | %d | %s | %s MB |" % (sys.argv[2], r["batches"], format(round(r["tokens_per_second"]), ","), format(round(r["peak_rss_megabytes"]), ",")))' "$line" "$b"
 done
