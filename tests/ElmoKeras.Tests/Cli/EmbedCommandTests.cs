@@ -66,6 +66,39 @@ public sealed class EmbedCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ATokenBudgetBatchesDifferentlyButGivesTheLibrarysVectors()
+    {
+        string[] lines = columns.SelectMany(c => c).ToArray();
+        string output = Path.Combine(dir, "budget.hdf5");
+        var (code, error) = await Run(WriteInput(lines), output, "--top", "--max-batch-tokens", "24");
+        Assert.True(code == 0, error);
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        using var file = H5File.OpenRead(output);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            using ElmoEmbeddings expected = elmo.Embed([lines[i].Split(' ')]);
+            float[,,] all = expected.GetSentence(0);
+            float[] top = Enumerable.Range(0, all.GetLength(1)).SelectMany(t => Enumerable.Range(0, all.GetLength(2)).Select(d => all[2, t, d])).ToArray();
+            Assert.True(MaxDiff(top, file.Dataset(i.ToString()).Read<float[]>()) < 1e-5f, $"line {i}");
+        }
+        (code, error) = await Run(WriteInput(lines), output, "--top", "--max-batch-tokens", "0");
+        Assert.Equal(CommandRunner.Failure, code);
+        Assert.Contains("--max-batch-tokens must be positive, got 0", error);
+    }
+
+    [Fact]
+    public void TheBatcherKeepsBatchesWithinTheTokenBudgetAndTheSentenceCap()
+    {
+        int[] lengths = [3, 9, 1, 12, 4, 4, 7, 2];
+        Sentence[] window = lengths.Select((n, i) => new Sentence(i, "", Enumerable.Repeat("w", n).ToArray())).ToArray();
+        int[][] byBudget = SentenceBatcher.Batches(window, batchSize: 3, maxBatchTokens: 12, keepOrder: false).ToArray();
+        Assert.Equal(Enumerable.Range(0, lengths.Length), byBudget.SelectMany(b => b).Order());
+        Assert.All(byBudget, b => Assert.True(b.Length <= 3 && (b.Length * b.Max(i => lengths[i]) <= 12 || b.Length == 1)));
+        // Stateful runs keep file order and batch by count.
+        Assert.Equal([[0, 1, 2], [3, 4, 5], [6, 7]], SentenceBatcher.Batches(window, batchSize: 3, maxBatchTokens: 12, keepOrder: true));
+    }
+
+    [Fact]
     public async Task TopAndAverageAreDerivedFromAllLayers()
     {
         string input = WriteInput(columns[2].Take(4));
