@@ -125,18 +125,7 @@ internal sealed class FlatEmbedJob(ElmoModel elmo, EmbedSettings settings, TextW
     /// </summary>
     private bool IsComplete(string path, EmbeddingMetadata identity, long start, long end)
     {
-        EmbeddingMetadata? existing;
-        try
-        {
-            using EmbeddingFile file = EmbeddingFile.OpenSingle(path);
-            existing = file.Metadata;
-        }
-        catch (EmbeddingFileException ex)
-        {
-            throw new IOException($"{path} exists and is not a complete embedding file ({ex.Message}); move it away or delete it.", ex);
-        }
-        if (existing is null)
-            throw new IOException($"{path} exists in the one-dataset-per-line layout; embed to another path or delete it (it is not overwritten).");
+        EmbeddingMetadata existing = OutputFile.ExistingMetadata(path, "embed to another path or delete it");
         IReadOnlyList<string> differences = existing.IdentityDifferences(identity);
         if (existing.FirstLine != start || existing.Sentences != end - start)
             differences = [.. differences, $"lines: {existing.FirstLine}..{existing.FirstLine + existing.Sentences - 1} vs {start}..{end - 1}"];

@@ -1,3 +1,6 @@
+using ElmoKeras.EmbeddingFiles;
+using ElmoKeras.Weights;
+
 namespace ElmoCli.Embed;
 
 /// <summary>Writes under a temporary name beside the target and renames when complete, so no partial file is ever seen.</summary>
@@ -6,21 +9,25 @@ internal static class OutputFile
     /// <summary>The temporary-name prefix of <paramref name="path"/>, to find what a killed run left.</summary>
     public static string TempPrefix(string path) => $".{Path.GetFileName(path)}.";
 
-    public static void WriteAtomically(string path, Action<string> write, bool overwrite = true)
+    public static void WriteAtomically(string path, Action<string> write, bool overwrite = true) => AtomicFile.Write(path, write, overwrite);
+
+    /// <summary>
+    /// The identity recorded in an existing flat embedding file at <paramref name="path"/>; anything
+    /// else there is an error that says it is not overwritten and what to do (<paramref name="remedy"/>).
+    /// </summary>
+    public static EmbeddingMetadata ExistingMetadata(string path, string remedy)
     {
-        string output = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(output)!;
-        Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $"{TempPrefix(output)}{Guid.NewGuid():N}.tmp");
+        EmbeddingMetadata? existing;
         try
         {
-            write(temp);
-            File.Move(temp, output, overwrite);
+            using EmbeddingFile file = EmbeddingFile.OpenSingle(path);
+            existing = file.Metadata;
         }
-        finally
+        catch (EmbeddingFileException ex)
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            throw new IOException($"{path} exists and is not a complete embedding file ({ex.Message}); it is not overwritten: {remedy}.", ex);
         }
+        return existing ?? throw new IOException($"{path} exists in the one-dataset-per-line layout; it is not overwritten: {remedy}.");
     }
 
     /// <summary>Deletes what a killed run writing <paramref name="path"/> left (one process per output is assumed).</summary>

@@ -1,5 +1,5 @@
-using ElmoKeras.EmbeddingFiles;
 using ElmoCli.Embed;
+using ElmoKeras.EmbeddingFiles;
 
 namespace ElmoCli.Merge;
 
@@ -42,18 +42,7 @@ internal sealed class ShardMerger(string output, TextWriter log)
 
     private static bool AlreadyMerged(string path, EmbeddingMetadata expected)
     {
-        EmbeddingMetadata? existing;
-        try
-        {
-            using EmbeddingFile file = EmbeddingFile.OpenSingle(path);
-            existing = file.Metadata;
-        }
-        catch (EmbeddingFileException ex)
-        {
-            throw new IOException($"{path} exists and is not an embedding file ({ex.Message}); it is not overwritten: move it away or delete it.", ex);
-        }
-        if (existing is null)
-            throw new IOException($"{path} exists in the one-dataset-per-line layout; it is not overwritten: merge to another OUTPUT or delete it.");
+        EmbeddingMetadata existing = OutputFile.ExistingMetadata(path, "merge to another OUTPUT or delete it");
         var differences = existing.IdentityDifferences(expected).ToList();
         if (existing.Sentences != expected.Sentences || existing.FirstLine != 0) differences.Add($"sentences: {existing.Sentences} vs {expected.Sentences}");
         if (differences.Count == 0) return true;

@@ -3,7 +3,8 @@ namespace ElmoKeras.Weights;
 /// <summary>Writes a file under a temporary name in the same folder and renames it when complete.</summary>
 internal static class AtomicFile
 {
-    public static void Write(string path, Action<string> writeTo)
+    /// <exception cref="IOException">With <paramref name="overwrite"/> false: <paramref name="path"/> appeared meanwhile.</exception>
+    public static void Write(string path, Action<string> writeTo, bool overwrite = true)
     {
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full)!;
@@ -12,7 +13,7 @@ internal static class AtomicFile
         try
         {
             writeTo(temp);
-            File.Move(temp, full, overwrite: true);
+            File.Move(temp, full, overwrite);
         }
         finally
         {
