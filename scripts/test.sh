@@ -11,6 +11,8 @@ rc=${PIPESTATUS[0]}
 # case in a worker child process with time and memory limits. About 20 s on 2 cores; set
 # ELMOKERAS_SKIP_FUZZ=1 to leave it out (for example when running a filtered subset of tests).
 if [ "${ELMOKERAS_SKIP_FUZZ:-0}" != 1 ]; then
+  # Built explicitly: `dotnet test` builds only the projects that hold tests (and what they reference).
+  dotnet build tests/ElmoKeras.Fuzz -c Release -v quiet -nologo >/dev/null 2>&1 || dotnet build tests/ElmoKeras.Fuzz -c Release -v quiet -nologo
   dotnet run --project tests/ElmoKeras.Fuzz -c Release --no-build -- run --mode short 2>&1 | tee -a "$log"
   fuzz_rc=${PIPESTATUS[0]}
   [ "$fuzz_rc" -ne 0 ] && rc=$fuzz_rc
