@@ -40,17 +40,16 @@ internal static class BenchCommand
             var settings = BenchSettings.Create(source, result.GetValue(count), result.GetValue(batchSize), result.GetValue(maxBatchTokens), result.GetValue(maxTokens),
                 threadCount, result.GetValue(mode) == "train" ? BenchMode.Train : BenchMode.Embed, !result.GetValue(noBucketing), result.GetValue(bf16));
             string? architecture = result.GetValue(arch);
+            // Files, or random weights of a published architecture; drift builds both number types.
+            ElmoModel Create(bool bfloat16) => architecture is null
+                ? model.Load(result, stateful: false, bfloat16)
+                : ElmoModel.CreateRandom(ElmoArchitectures.ByName(architecture), seed: 0, model.Settings(result, bfloat16: bfloat16));
             if (result.GetValue(drift))
             {
-                ElmoModel Create(TorchSharp.torch.ScalarType type) => architecture is null
-                    ? model.Load(result, stateful: false, bfloat16: type == TorchSharp.torch.ScalarType.BFloat16)
-                    : ElmoModel.CreateRandom(ElmoArchitectures.ByName(architecture), seed: 0, model.Settings(result, bfloat16: type == TorchSharp.torch.ScalarType.BFloat16));
-                Console.WriteLine(DriftBench.Run(Create, settings, cancellationToken).ToJson());
+                Console.WriteLine(DriftBench.Run(type => Create(type == TorchSharp.torch.ScalarType.BFloat16), settings, cancellationToken).ToJson());
                 return Task.FromResult(0);
             }
-            using ElmoModel elmo = architecture is null
-                ? model.Load(result, stateful: false, settings.BFloat16)
-                : ElmoModel.CreateRandom(ElmoArchitectures.ByName(architecture), seed: 0, model.Settings(result, bfloat16: settings.BFloat16));
+            using ElmoModel elmo = Create(settings.BFloat16);
             Console.WriteLine(result.GetValue(profile)
                 ? ProfileBench.Run(elmo, settings, cancellationToken).ToJson()
                 : new BenchJob(elmo, settings).Run(cancellationToken).ToJson());
