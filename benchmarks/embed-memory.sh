@@ -4,6 +4,8 @@
 # fixture model, so the figures show the pipeline's own memory, not a big model's weights.
 #
 #   bash benchmarks/embed-memory.sh [LINES...]        (default: 20000 200000)
+#   LAYOUTS=flat bash benchmarks/embed-memory.sh ...  (default: "flat per-sentence")
+#   ELMO=/path/to/elmo bash benchmarks/embed-memory.sh ...  (a copied build, so the tree can be rebuilt meanwhile)
 #
 # Needs ../shared/data/aclImdb_v1.tar.gz (or IMDB_ARCHIVE=PATH) and a Release build of samples/ElmoCli.
 # Prints one Markdown table row per run: layout, lines, tokens, seconds, peak RSS (MiB), output size.
@@ -12,7 +14,7 @@ cd "$(dirname "$0")/.."
 archive=${IMDB_ARCHIVE:-../shared/data/aclImdb_v1.tar.gz}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(20000 200000)
-elmo=samples/ElmoCli/bin/Release/net10.0/elmo
+elmo=${ELMO:-samples/ElmoCli/bin/Release/net10.0/elmo}
 [ -x "$elmo" ] || dotnet build samples/ElmoCli -c Release -v quiet >/dev/null
 fixture=tests/ElmoKeras.Tests/fixtures/elmo-allennlp
 work=$(mktemp -d)
@@ -36,7 +38,7 @@ for lines in "${sizes[@]}"; do
   while [ "$(wc -l < "$input")" -lt "$lines" ]; do cat "$work/sentences.txt" >> "$input"; done
   head -n "$lines" "$input" > "$input.tmp" && mv "$input.tmp" "$input"
   tokens=$(wc -w < "$input")
-  for layout in flat per-sentence; do
+  for layout in ${LAYOUTS:-flat per-sentence}; do
     # Another engineer's timing benchmark asks for a quiet machine this way.
     while [ -e /work/QUIET ]; do sleep 20; done
     output=$work/out-$layout-$lines.h5

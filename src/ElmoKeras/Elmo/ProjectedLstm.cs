@@ -59,6 +59,7 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     public override (Tensor Output, LstmState Final) forward(Tensor input, int[] lengths, LstmState? initial)
     {
         using var scope = NewDisposeScope();
+        using var scalars = new StepScalars(cellClip, projectionClip);
         int steps = (int)input.shape[0], batch = (int)input.shape[1];
         // Weights in bfloat16 (or float16) make the matrix products low-precision with float32
         // accumulation; the gates, cell and outputs stay float32, so only the products round.
@@ -108,7 +109,7 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
                 Tensor gates = mixed                                                                            // [4C, rows]
                     ? stepGates[t].narrow(1, 0, running) + recurrentWeight.mm(m.to_type(weightType)).to_type(ScalarType.Float32)
                     : addmm(stepGates[t].narrow(1, 0, running), recurrentWeight, m, beta: 1, alpha: 1);
-                var (newC, newM) = inference ? StepInPlace(gates, c) : Step(gates, c);
+                var (newC, newM) = inference ? StepInPlace(gates, c, scalars) : Step(gates, c, scalars);
                 c = newC.MoveToOuterDisposeScope();
                 m = newM.MoveToOuterDisposeScope();
             }
@@ -134,18 +135,18 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     }
 
     /// <summary>One step's cell and projected output from its gate pre-activations [4C, rows] (TF order i, j, f, o).</summary>
-    private (Tensor Cell, Tensor Hidden) Step(Tensor gates, Tensor c)
+    private (Tensor Cell, Tensor Hidden) Step(Tensor gates, Tensor c, StepScalars scalars)
     {
         Tensor[] g = gates.chunk(4, 0);
         Tensor newC = g[2].sigmoid() * c + g[0].sigmoid() * g[1].tanh();
-        if (cellClip is float cc) newC = newC.clamp(-cc, cc);
+        if (scalars.CellClip is var (low, high)) newC = newC.clamp(low, high);
         Tensor newM = Project(g[3].sigmoid() * newC.tanh());                                               // [P, rows]
-        if (projectionClip is float pc) newM = newM.clamp(-pc, pc);
+        if (scalars.ProjectionClip is var (pLow, pHigh)) newM = newM.clamp(pLow, pHigh);
         return (newC, newM);
     }
 
     /// <summary><see cref="Step"/> without autograd: the same math, written into the gates and a copy of the cell.</summary>
-    private (Tensor Cell, Tensor Hidden) StepInPlace(Tensor gates, Tensor c)
+    private (Tensor Cell, Tensor Hidden) StepInPlace(Tensor gates, Tensor c, StepScalars scalars)
     {
         // Each gate is a contiguous row block of the fresh [4C, rows] product, so these are cheap views.
         Tensor i = gates.narrow(0, 0, cellSize).sigmoid_();
@@ -153,10 +154,10 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
         Tensor f = gates.narrow(0, 2 * cellSize, cellSize).sigmoid_();
         Tensor o = gates.narrow(0, 3 * cellSize, cellSize).sigmoid_();
         // c is still referenced by the rows that have finished (their final state), so it is not overwritten.
-        Tensor newC = f.mul_(c).addcmul_(i, j, 1);
-        if (cellClip is float cc) newC.clamp_(-cc, cc);
+        Tensor newC = f.mul_(c).addcmul_(i, j, scalars.One);
+        if (scalars.CellClip is var (low, high)) newC.clamp_(low, high);
         Tensor newM = Project(o.mul_(newC.tanh()));                                                       // [P, rows]
-        if (projectionClip is float pc) newM.clamp_(-pc, pc);
+        if (scalars.ProjectionClip is var (pLow, pHigh)) newM.clamp_(pLow, pHigh);
         return (newC, newM);
     }
 
