@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
+using ElmoKeras.IO;
 
 namespace ElmoKeras.Elmo;
 

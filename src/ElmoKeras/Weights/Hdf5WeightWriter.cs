@@ -1,4 +1,5 @@
 using PureHDF;
+using ElmoKeras.IO;
 
 namespace ElmoKeras.Weights;
 

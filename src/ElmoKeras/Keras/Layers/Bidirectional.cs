@@ -25,9 +25,12 @@ public sealed class Bidirectional : Layer
     public override bool SupportsMasking => true;
 
     /// <inheritdoc/>
+    public override IReadOnlyList<InputSpec> InputSpecs => [layer.SequenceSpec];
+
+    /// <inheritdoc/>
     protected override void Build(IReadOnlyList<IReadOnlyList<long?>> inputShapes)
     {
-        layer.BuildFor(inputShapes[0], bidirectional: true, this);
+        layer.BuildFor(inputShapes[0], bidirectional: true);
         AddWeights(layer.Name, layer.Module, trainable: true);
     }
 

@@ -29,7 +29,10 @@ public sealed class Embedding : Layer
     public bool MaskZero { get; }
 
     /// <summary>[inputDim, outputDim].</summary>
-    public Parameter Embeddings => table ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
+    public Parameter Embeddings => table ?? throw NotBuilt();
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<InputSpec> InputSpecs => [new InputSpec { MinRank = 1, Layout = "[batch, steps] of integer ids" }];
 
     /// <inheritdoc/>
     protected override void Build(IReadOnlyList<IReadOnlyList<long?>> inputShapes) =>

@@ -3,6 +3,7 @@ using System.Text;
 using ElmoKeras.Data;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ElmoKeras.IO;
 
 namespace ElmoKeras.Weights.Hub;
 

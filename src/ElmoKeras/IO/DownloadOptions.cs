@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>How <see cref="FileFetcher.DownloadFileAsync"/> downloads a file.</summary>
 public record DownloadOptions

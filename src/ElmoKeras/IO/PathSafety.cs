@@ -1,4 +1,4 @@
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>
 /// Decides whether names from archives or callers stay inside a folder. The rules are lexical and

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>
 /// Cached downloads with Keras <c>get_file</c> semantics: a file is fetched once into a cache folder,
@@ -85,7 +85,7 @@ public static class FileFetcher
             }
             else
             {
-                DataLog.UsingCachedFile(options.Logger, filePath, origin);
+                IoLog.UsingCachedFile(options.Logger, filePath, origin);
             }
         }
 
@@ -135,7 +135,7 @@ public static class FileFetcher
         string actual = await Hashing.ComputeSha256Async(filePath, cancellationToken).ConfigureAwait(false);
         if (Hashing.Matches(options.Sha256, actual))
             return false;
-        DataLog.CachedFileHashMismatch(options.Logger, filePath, actual, options.Sha256);
+        IoLog.CachedFileHashMismatch(options.Logger, filePath, actual, options.Sha256);
         return true;
     }
 

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>The result of <see cref="FileFetcher.GetFileAsync"/>.</summary>
 /// <param name="FilePath">The full path of the cached file.</param>

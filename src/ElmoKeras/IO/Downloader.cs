@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>
 /// One verified download: GET into a temporary file beside the destination, hash while writing,
@@ -18,7 +18,6 @@ internal static class Downloader
 
     internal static async Task DownloadAsync(Uri origin, string destinationPath, DownloadOptions options, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
-        string temporaryPath = destinationPath + TemporarySuffix;
         HttpClient client = options.HttpClient ?? new HttpClient();
         try
         {
@@ -26,26 +25,20 @@ internal static class Downloader
             {
                 try
                 {
-                    await DownloadOnceAsync(client, origin, temporaryPath, options, progress, cancellationToken).ConfigureAwait(false);
-                    File.Move(temporaryPath, destinationPath, overwrite: true);
+                    await AtomicFile.WriteLockedAsync(destinationPath, TemporarySuffix,
+                        temporaryPath => DownloadOnceAsync(client, origin, temporaryPath, options, progress, cancellationToken)).ConfigureAwait(false);
                     return;
                 }
                 catch (TransientDownloadException ex)
                 {
-                    DeleteQuietly(temporaryPath);
                     if (attempt >= options.MaxRetries)
                     {
                         string attempts = attempt == 0 ? "1 attempt" : $"{attempt + 1} attempts";
                         throw new DownloadException(origin, $"Downloading '{origin}' failed after {attempts}: {ex.Message}", ex.StatusCode, ex.InnerException);
                     }
                     TimeSpan delay = RetryDelay(options.InitialRetryDelay, attempt);
-                    DataLog.RetryingDownload(options.Logger, origin, attempt + 1, options.MaxRetries, delay, ex.Message);
+                    IoLog.RetryingDownload(options.Logger, origin, attempt + 1, options.MaxRetries, delay, ex.Message);
                     await Task.Delay(delay, options.TimeProvider, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    DeleteQuietly(temporaryPath);
-                    throw;
                 }
             }
         }
@@ -66,7 +59,7 @@ internal static class Downloader
     }
 
     /// <summary>Removes a temporary file a dead process left behind (the caller holds the lock).</summary>
-    internal static void DeleteLeftover(string destinationPath) => DeleteQuietly(destinationPath + TemporarySuffix);
+    internal static void DeleteLeftover(string destinationPath) => AtomicFile.DeleteLeftover(destinationPath, TemporarySuffix);
 
     private static async Task DownloadOnceAsync(HttpClient client, Uri origin, string temporaryPath, DownloadOptions options, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
@@ -80,7 +73,7 @@ internal static class Downloader
         }
 
         long? total = response.Content.Headers.ContentLength;
-        DataLog.Downloading(options.Logger, origin, total, temporaryPath);
+        IoLog.Downloading(options.Logger, origin, total, temporaryPath);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long received = 0;
         // Unbuffered (bufferSize 0): network reads arrive in large blocks anyway, and a failed write then
@@ -138,7 +131,7 @@ internal static class Downloader
                     }
                     if (received >= nextLog)
                     {
-                        DataLog.DownloadProgress(options.Logger, origin, received, total);
+                        IoLog.DownloadProgress(options.Logger, origin, received, total);
                         nextLog = received + LogStep(total);
                     }
                 }
@@ -160,7 +153,7 @@ internal static class Downloader
         string actual = Convert.ToHexStringLower(hash.GetHashAndReset());
         if (options.Sha256 is string expectedHash && !Hashing.Matches(expectedHash, actual))
             throw new ChecksumMismatchException(temporaryPath[..^TemporarySuffix.Length], expectedHash.ToLowerInvariant(), actual, origin);
-        DataLog.Downloaded(options.Logger, origin, received, actual);
+        IoLog.Downloaded(options.Logger, origin, received, actual);
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient client, Uri origin, CancellationToken cancellationToken)
@@ -188,16 +181,6 @@ internal static class Downloader
         new(origin, $"Ran out of disk space writing '{temporaryPath}' after {written:N0} bytes while downloading '{origin}'. " +
                     $"Free space in '{Path.GetDirectoryName(temporaryPath)}' or point the cache elsewhere (ELMOKERAS_HOME or the CacheDirectory option).",
             inner: ex);
-
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
 
     /// <summary>A failure worth retrying; turned into a <see cref="DownloadException"/> when retries run out.</summary>
     private sealed class TransientDownloadException(string message, HttpStatusCode? statusCode, Exception? inner = null)

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>
 /// An archive could not be extracted: it is corrupt or of an unsupported kind, or one of its

@@ -1,8 +1,10 @@
 using System.Formats.Tar;
 using System.Text;
 using ElmoKeras.Data;
+using ElmoKeras.IO;
+using ElmoKeras.Tests.TestSupport;
 
-namespace ElmoKeras.Tests.Data;
+namespace ElmoKeras.Tests.IO;
 
 public sealed class ArchiveExtractorTests : IDisposable
 {

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>
 /// Writes archive entries under one root folder and refuses any entry that could land outside it.

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>Where <see cref="FileFetcher.GetFileAsync"/> caches a file and what it does with it.</summary>
 public sealed record GetFileOptions : DownloadOptions

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>
 /// Passes a tar stream through unchanged while checking what <see cref="System.Formats.Tar.TarReader"/>

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>
 /// A download failed: the server answered with an error status, the connection kept failing after

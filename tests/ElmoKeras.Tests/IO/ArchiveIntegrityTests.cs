@@ -3,8 +3,10 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 using ElmoKeras.Data;
+using ElmoKeras.IO;
+using ElmoKeras.Tests.TestSupport;
 
-namespace ElmoKeras.Tests.Data;
+namespace ElmoKeras.Tests.IO;
 
 /// <summary>
 /// Issue 12, defect 5: corrupt archives fail with ArchiveExtractionException and leave neither a

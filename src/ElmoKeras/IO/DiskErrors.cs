@@ -1,4 +1,4 @@
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>Recognises "disk full" among I/O errors so it can be reported plainly and not retried.</summary>
 internal static class DiskErrors

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Tests.Data;
+namespace ElmoKeras.Tests.TestSupport;
 
 /// <summary>A fresh folder under the system temp folder, deleted with everything in it on dispose.</summary>
 internal sealed class TempFolder : IDisposable

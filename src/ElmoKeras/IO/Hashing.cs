@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>SHA-256 helpers shared by downloads and local sources.</summary>
 internal static class Hashing

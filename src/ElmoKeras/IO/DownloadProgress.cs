@@ -1,4 +1,4 @@
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>How far a download has come.</summary>
 /// <param name="Origin">The URL being downloaded.</param>

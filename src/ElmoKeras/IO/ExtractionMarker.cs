@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>
 /// The file that marks a finished extraction and records which archive it came from (by length and

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace ElmoKeras.Tests.Data;
+namespace ElmoKeras.Tests.TestSupport;
 
 /// <summary>What the server does for one request.</summary>
 /// <param name="Status">The HTTP status to answer with.</param>

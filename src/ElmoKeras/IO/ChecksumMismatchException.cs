@@ -1,4 +1,4 @@
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>
 /// A file's SHA-256 differs from the expected one. Raised after a download (the bad file is deleted)

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace ElmoKeras.Tests.Data;
+namespace ElmoKeras.Tests.TestSupport;
 
 /// <summary>An <see cref="ILogger"/> that keeps every message, so tests can check what was logged.</summary>
 internal sealed class RecordingLogger : ILogger

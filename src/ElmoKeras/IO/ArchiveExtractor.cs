@@ -4,7 +4,7 @@ using System.IO.Compression;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>
 /// Extracts tar (ustar, GNU and pax), gzip-compressed tar and zip archives safely and once.
@@ -21,7 +21,8 @@ namespace ElmoKeras.Data;
 /// <para>Idempotence: the archive is extracted into <c>&lt;target&gt;.partial</c>, which gets a
 /// <c>.elmokeras-extracted</c> marker and is then renamed to the target. A target with a marker for
 /// the same archive (same length and last-write time) is left as it is; an interrupted extraction
-/// leaves only the <c>.partial</c> folder, which the next call removes and redoes. A
+/// leaves only the <c>.partial</c> folder, which the next call removes and redoes (the swap is
+/// <see cref="AtomicFile.ReplaceDirectory"/>'s). A
 /// <c>&lt;target&gt;.lock</c> file serialises processes extracting to the same target.</para>
 /// </remarks>
 public static class ArchiveExtractor
@@ -61,7 +62,7 @@ public static class ArchiveExtractor
         using FileLock _ = FileLock.Acquire(destination + ".lock", logger, cancellationToken);
         if (!force && ExtractionMarker.Matches(destination, archive))
         {
-            DataLog.AlreadyExtracted(logger, archive.FullName, destination);
+            IoLog.AlreadyExtracted(logger, archive.FullName, destination);
             return false;
         }
         if (Directory.Exists(destination) && !force && !ExtractionMarker.Exists(destination)
@@ -72,26 +73,18 @@ public static class ArchiveExtractor
                 $"(no '{ExtractionMarker.FileName}' marker). Empty or remove it, choose another folder, or pass force: true to replace it.");
         }
 
-        string partial = destination + ".partial";
-        DeleteDirectory(partial);
         var clock = Stopwatch.StartNew();
-        DataLog.Extracting(logger, archive.FullName, destination);
-        try
+        IoLog.Extracting(logger, archive.FullName, destination);
+        int fileCount = 0;
+        AtomicFile.ReplaceDirectory(destination, partial =>
         {
-            Directory.CreateDirectory(partial);
             var target = new ExtractionTarget(archive.FullName, partial);
             ExtractInto(archive.FullName, target, cancellationToken);
             ExtractionMarker.Write(partial, archive);
-            DeleteDirectory(destination);
-            Directory.Move(partial, destination);
-            DataLog.Extracted(logger, archive.FullName, target.FileCount, destination, clock.Elapsed.TotalSeconds);
-            return true;
-        }
-        catch
-        {
-            DeleteDirectory(partial);
-            throw;
-        }
+            fileCount = target.FileCount;
+        });
+        IoLog.Extracted(logger, archive.FullName, fileCount, destination, clock.Elapsed.TotalSeconds);
+        return true;
     }
 
     /// <summary>The folder <see cref="FileFetcher.GetFileAsync"/> extracts into: beside the archive, named without its archive extension.</summary>
@@ -204,12 +197,5 @@ public static class ArchiveExtractor
         string first = Convert.ToHexString(bytes[..Math.Min(8, bytes.Length)]);
         throw new ArchiveExtractionException(archivePath, null,
             $"'{archivePath}' is not a tar, tar.gz/tgz or zip archive (its first bytes are {(first.Length == 0 ? "none: the file is empty" : first)}).");
-    }
-
-    private static void DeleteDirectory(string path)
-    {
-        // Directory.Delete removes symbolic links without following them.
-        if (Directory.Exists(path))
-            Directory.Delete(path, recursive: true);
     }
 }

@@ -2,7 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 
-namespace ElmoKeras.Tests.Data;
+namespace ElmoKeras.Tests.TestSupport;
 
 /// <summary>Builds small tar.gz and zip archives, including hostile ones, for extraction tests.</summary>
 internal static class TestArchives

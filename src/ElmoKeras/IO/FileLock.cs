@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace ElmoKeras.Data;
+namespace ElmoKeras.IO;
 
 /// <summary>
 /// An exclusive lock on a <c>.lock</c> file, held by this process for one download or extraction so
@@ -28,7 +28,7 @@ internal sealed class FileLock : IDisposable
                 return new FileLock(stream);
             if (!logged)
             {
-                DataLog.WaitingForLock(logger, lockPath);
+                IoLog.WaitingForLock(logger, lockPath);
                 logged = true;
             }
             await Task.Delay(poll, cancellationToken).ConfigureAwait(false);
@@ -49,7 +49,7 @@ internal sealed class FileLock : IDisposable
                 return new FileLock(stream);
             if (!logged)
             {
-                DataLog.WaitingForLock(logger, lockPath);
+                IoLog.WaitingForLock(logger, lockPath);
                 logged = true;
             }
             cancellationToken.WaitHandle.WaitOne(poll);
