@@ -51,7 +51,7 @@ internal static class BenchCommand
             }
             using ElmoModel elmo = Create(settings.BFloat16);
             Console.WriteLine(result.GetValue(profile)
-                ? ProfileBench.Run(elmo, settings, cancellationToken).ToJson()
+                ? ProfileBench.ToJson(ProfileBench.Run(elmo, settings, cancellationToken))
                 : new BenchJob(elmo, settings).Run(cancellationToken).ToJson());
             return Task.FromResult(0);
         });

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ElmoKeras.Elmo;
+using ElmoKeras.ElmoLayer;
+using ElmoKeras.Keras;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,13 +18,16 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
     public BenchResult Run(CancellationToken cancellationToken)
     {
         torch.set_num_threads(settings.Threads);
+        // Train mode times what fine-tuning runs: the public layer with the whole bi-LM trainable.
+        using ElmoEmbeddingLayer? trainLayer = settings.Mode == BenchMode.Embed ? null
+            : new ElmoEmbeddingLayer(elmo, ElmoOutput.Elmo, ElmoTrainable.All);
         string[][] sentences = LoadSentences(settings.ImdbSource, settings.Count, settings.MaxTokens);
         int[] lengths = sentences.Select(s => s.Length).ToArray();
         int[][] batches = !settings.Bucketing ? Enumerable.Range(0, sentences.Length).Chunk(settings.BatchSize!.Value).ToArray()
             : settings.MaxBatchTokens is int budget ? LengthBuckets.ByTokenBudget(lengths, budget, settings.BatchSize).ToArray()
             : LengthBuckets.Batches(lengths, settings.BatchSize!.Value).ToArray();
 
-        RunBatch(sentences, batches[0]);
+        RunBatch(trainLayer, sentences, batches[0]);
         if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
         // The timed pass starts with an empty token cache: the warm-up must not pre-fill it.
         elmo.ClearTokenCache();
@@ -33,7 +38,7 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
         foreach (int[] batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            RunBatch(sentences, batch);
+            RunBatch(trainLayer, sentences, batch);
         }
         if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
         double seconds = clock.Elapsed.TotalSeconds;
@@ -60,19 +65,17 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
             RssEndMegabytes: ProcStatusMegabytes("VmRSS:"));
     }
 
-    private void RunBatch(string[][] sentences, int[] batch)
+    private void RunBatch(ElmoEmbeddingLayer? trainLayer, string[][] sentences, int[] batch)
     {
-        IReadOnlyList<string>[] rows = batch.Select(i => (IReadOnlyList<string>)sentences[i]).ToArray();
-        if (settings.Mode == BenchMode.Embed)
+        if (trainLayer is null)
         {
-            elmo.Embed(rows).Dispose();
+            elmo.Embed(batch.Select(i => (IReadOnlyList<string>)sentences[i]).ToArray()).Dispose();
             return;
         }
         using var scope = NewDisposeScope();
-        elmo.Network.train();
-        var (layers, _) = elmo.Forward(elmo.CreateBatch(rows));
-        layers.mean().backward();
-        elmo.Network.zero_grad();
+        LayerValue output = trainLayer.Invoke([LayerValue.FromTokens(batch.Select(i => sentences[i]).ToArray())], training: true);
+        output.Tensor!.mean().backward();
+        foreach (Weight weight in trainLayer.TrainableWeights) weight.Parameter.grad?.zero_();
     }
 
     /// <summary>Reads test/pos then test/neg from an extracted <c>aclImdb</c> folder (or its parent).</summary>

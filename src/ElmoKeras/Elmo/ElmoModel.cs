@@ -64,7 +64,8 @@ public sealed class ElmoModel : IDisposable
 
     /// <summary>Loads a model from an <c>options.json</c> and an HDF5 weight file in the bilm-tf layout.</summary>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
-    /// <exception cref="WeightFormatException">A file is malformed, or the weights do not match the options.</exception>
+    /// <exception cref="WeightFormatException">A weight file is malformed, or the weights do not match the options.</exception>
+    /// <exception cref="ElmoOptionsException">The options file (or the options inferred from the weights) is malformed or out of range.</exception>
     public static ElmoModel Load(string optionsFile, string weightFile, ElmoModelSettings? settings = null) =>
         Load(optionsFile, weightFile, settings, expectedSha256: null);
 
@@ -80,6 +81,7 @@ public sealed class ElmoModel : IDisposable
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     /// <exception cref="ArgumentException"><paramref name="expectedSha256"/> is not 64 hex digits.</exception>
     /// <exception cref="WeightFormatException">The hash differs, a file is malformed, a value is not finite, or the weights do not match the options.</exception>
+    /// <exception cref="ElmoOptionsException">The options file (or the options inferred from the weights) is malformed or out of range.</exception>
     public static ElmoModel Load(string optionsFile, string weightFile, ElmoModelSettings? settings, string? expectedSha256)
     {
         ElmoOptions options = ElmoOptions.Load(optionsFile);
@@ -93,6 +95,7 @@ public sealed class ElmoModel : IDisposable
     /// filled model, so a model is returned complete or not at all.
     /// </summary>
     /// <exception cref="WeightFormatException">The weights do not match the options (every mismatch is listed, up to 20), or a value is not finite.</exception>
+    /// <exception cref="ElmoOptionsException">The options file (or the options inferred from the weights) is malformed or out of range.</exception>
     public static ElmoModel FromWeights(ElmoOptions options, IWeightSource weights, ElmoModelSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -144,7 +147,7 @@ public sealed class ElmoModel : IDisposable
     private static ElmoModel FromHubFolder(string folder, ElmoOptions? options, ElmoModelSettings? settings)
     {
         using HubModuleWeightSource weights = HubModuleWeightSource.Open(folder);
-        ElmoOptions resolved = options ?? HubModuleShapes.InferOptions(weights);
+        ElmoOptions resolved = options ?? ElmoOptionsInference.InferOptions(weights);
         ElmoModel model = FromWeights(resolved, weights, settings);
         try
         {

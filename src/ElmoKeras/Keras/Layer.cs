@@ -177,7 +177,7 @@ public abstract class Layer : IDisposable
     /// <param name="trainable">Whether training changes it.</param>
     /// <param name="owned">
     /// True when disposing this layer should free the parameter; false when something else owns it
-    /// (a TorchSharp module or an <see cref="Elmo.ElmoModel"/> that the layer, or its caller, disposes).
+    /// (a TorchSharp module or a pretrained model that the layer, or its caller, disposes).
     /// </param>
     protected void AddWeight(string name, Parameter existing, bool trainable, bool owned)
     {

@@ -1,6 +1,7 @@
 using ElmoKeras.Keras;
 using ElmoKeras.Keras.Layers;
 using ElmoKeras.Weights;
+using ElmoKeras.Elmo;
 
 namespace ElmoKeras.Fuzz.Targets;
 
@@ -17,7 +18,7 @@ internal sealed class KerasWeightsTarget : FuzzTarget
 
     public override string Name => "keras-weights";
     public override string Description => "`SaveWeights` HDF5 → `Model.LoadWeights` + `Predict`";
-    public override IReadOnlyList<Type> Documented => [typeof(WeightFormatException), typeof(ArithmeticException)];
+    public override IReadOnlyList<Type> Documented => [typeof(WeightFormatException), typeof(ElmoOptionsException), typeof(ArithmeticException)];
 
     private static Model Build(int seed)
     {

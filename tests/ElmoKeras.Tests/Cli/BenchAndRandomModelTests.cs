@@ -78,7 +78,7 @@ public sealed class BenchAndRandomModelTests : IDisposable
     {
         WritePositiveReviews("a good film , well made and moving", "great", "great great fun", "one two three four five six seven");
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
-        ProfileResult profile = ProfileBench.Run(elmo, new BenchSettings(dir, Count: 4, BatchSize: 2, Threads: 1), CancellationToken.None);
+        ElmoProfile profile = ProfileBench.Run(elmo, new BenchSettings(dir, Count: 4, BatchSize: 2, Threads: 1), CancellationToken.None);
         // Batches of 2 by length, [1, 3] and [7, 8] tokens: the second is the costlier.
         Assert.Equal(2, profile.Rows);
         Assert.Equal(8, profile.MaxTokens);

@@ -9,7 +9,7 @@ namespace ElmoKeras.Weights.TensorBundle;
 /// CRC. Corrupt, truncated or unsupported files fail with a <see cref="WeightFormatException"/>
 /// naming the file and variable; no allocation is sized by an unchecked length.
 /// </summary>
-public sealed class TensorBundleReader : IWeightSource
+internal sealed class TensorBundleReader : IWeightSource
 {
     private const ulong TableMagic = 0xdb4775248b80fb57UL;
     private const int FooterLength = 48;

@@ -1,13 +1,14 @@
-using ElmoKeras.Elmo;
+using ElmoKeras.Weights;
+using ElmoKeras.Weights.Hub;
 
-namespace ElmoKeras.Weights.Hub;
+namespace ElmoKeras.Elmo;
 
 /// <summary>
-/// Reads an ELMo's sizes off its variables' shapes. A checkpoint cannot say which activation,
+/// Reads an ELMo's sizes off its variables' shapes (a TF Hub module or checkpoint carries no options.json). A checkpoint cannot say which activation,
 /// clips or skip connections were used: those take the published google/elmo settings (relu,
 /// clips 3, skip connections, 262 characters, 50 per token).
 /// </summary>
-public static class HubModuleShapes
+internal static class ElmoOptionsInference
 {
     /// <summary>
     /// The options of the ELMo whose weights <paramref name="weights"/> holds (bilm-tf names). Only a
