@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using ElmoKeras.Data;
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Callbacks;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Callbacks;
+using ElmoKeras.Layers;
 using ElmoCli.Sentiment;
 
 namespace ElmoCli.Baseline;

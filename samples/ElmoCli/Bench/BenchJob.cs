@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using ElmoKeras.Elmo;
 using ElmoKeras.ElmoLayer;
-using ElmoKeras.Keras;
+using ElmoKeras;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
 using ElmoKeras.Elmo;
-using ElmoKeras.Keras;
+using ElmoKeras;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
 /// A call's inputs (one <see cref="BatchSource"/> per model input) and, for Fit and Evaluate, its

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
 /// One input's or the labels' data inside a Fit/Evaluate/Predict call, sliced into batches by example

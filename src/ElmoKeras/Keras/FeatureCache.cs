@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
 /// Features of every example for the layers that can cache them (<see cref="IFeatureCachingLayer"/>)

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
 /// What one input of a layer must look like, as Keras's <c>InputSpec</c>: rank bounds, element type
@@ -36,7 +36,7 @@ public sealed class InputSpec
         string expected = Layout is null ? "" : $" ({Layout})";
         string received = $"received shape {KerasTensor.FormatShape(shape)}";
         if (DType is { } type && type != dtype)
-            throw new ArgumentException($"Layer '{layer.Name}' ({layer.GetType().Name}){which} expects {(type == global::ElmoKeras.Keras.DType.String ? "text" : $"dtype {type.ToString().ToLowerInvariant()}")}{expected}, received dtype {dtype.ToString().ToLowerInvariant()} ({received}).");
+            throw new ArgumentException($"Layer '{layer.Name}' ({layer.GetType().Name}){which} expects {(type == global::ElmoKeras.DType.String ? "text" : $"dtype {type.ToString().ToLowerInvariant()}")}{expected}, received dtype {dtype.ToString().ToLowerInvariant()} ({received}).");
         if (Rank is int rank && shape.Count != rank)
             throw new ArgumentException($"Layer '{layer.Name}' ({layer.GetType().Name}){which} expects rank {rank}{expected}, {received}.");
         if (MinRank is int min && shape.Count < min)

@@ -1,9 +1,9 @@
-using ElmoKeras.Keras.Callbacks;
-using ElmoKeras.Keras.Metrics;
+using ElmoKeras.Callbacks;
+using ElmoKeras.Metrics;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 public sealed partial class Model
 {

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
 /// The data a model takes in <see cref="Model.Fit"/>, <see cref="Model.Evaluate"/> and

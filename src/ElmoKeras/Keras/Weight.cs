@@ -1,6 +1,6 @@
 using TorchSharp.Modules;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>One variable of a layer: a TorchSharp parameter with a Keras-style name.</summary>
 public sealed class Weight

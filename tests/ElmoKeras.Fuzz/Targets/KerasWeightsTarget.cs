@@ -1,5 +1,5 @@
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Layers;
 using ElmoKeras.Weights;
 using ElmoKeras.Elmo;
 
@@ -23,7 +23,7 @@ internal sealed class KerasWeightsTarget : FuzzTarget
     private static Model Build(int seed)
     {
         KerasRandom.SetSeed(seed);
-        var input = ElmoKeras.Keras.Keras.Input([3]);
+        var input = Keras.Input([3]);
         return new Model(input, new Dense(1, "sigmoid").Apply(new Dense(8, "tanh").Apply(input)), name: "fuzz");
     }
 

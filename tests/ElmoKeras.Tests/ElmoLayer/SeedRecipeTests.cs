@@ -1,8 +1,8 @@
 using ElmoKeras.Data;
 using ElmoKeras.Elmo;
 using ElmoKeras.ElmoLayer;
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Layers;
 using ElmoKeras.Tests.Data;
 using ElmoKeras.Tests.TestSupport;
 using Microsoft.Data.Analysis;
@@ -31,7 +31,7 @@ public sealed class SeedRecipeTests(ImdbArchiveFixture imdb, ITestOutputHelper o
 
     private static Model BuildSeedModel(ElmoModel elmo, ElmoLayerOptions? options = null)
     {
-        var input = ElmoKeras.Keras.Keras.Input([1], DType.String);
+        var input = Keras.Input([1], DType.String);
         var embedding = new ElmoEmbeddingLayer(elmo, options: options).Apply(input);
         var dense = new Dense(256, activation: "relu").Apply(embedding);
         var pred = new Dense(1, activation: "sigmoid").Apply(dense);

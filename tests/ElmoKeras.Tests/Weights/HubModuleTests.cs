@@ -93,7 +93,7 @@ public sealed class HubModuleTests : IDisposable
     {
         using var hub = ElmoModel.FromHub(WriteModule("module"));
         using var layer = new ElmoEmbeddingLayer(hub);
-        layer.Apply(ElmoKeras.Keras.Keras.Input([1], ElmoKeras.Keras.DType.String));
+        layer.Apply(Keras.Input([1], ElmoKeras.DType.String));
         Assert.Equal([0.1f, 0.2f, -0.3f, 1.5f], layer.Weights.SelectMany(w => w.Parameter.data<float>().ToArray()));
     }
 

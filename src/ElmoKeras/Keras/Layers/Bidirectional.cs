@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>
 /// Runs an <see cref="LSTM"/> or <see cref="GRU"/> forwards and backwards and concatenates the two.

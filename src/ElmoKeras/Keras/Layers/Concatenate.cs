@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>Joins its inputs along <see cref="Axis"/> (default: the last).</summary>
 public sealed class Concatenate(int axis = -1, string? name = null) : Layer(name)

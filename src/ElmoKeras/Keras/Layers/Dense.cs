@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary><c>activation(x · kernel + bias)</c> over the last dimension; passes masks on.</summary>
 public sealed class Dense : Layer

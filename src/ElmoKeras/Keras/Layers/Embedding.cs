@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>Looks up a learned vector per integer id: [batch, steps] → [batch, steps, outputDim].</summary>
 public sealed class Embedding : Layer

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>What the global 1-D poolings share: [batch, steps, features] in, [batch, features] out, masks consumed.</summary>
 public abstract class GlobalPooling1D(string? name) : Layer(name)

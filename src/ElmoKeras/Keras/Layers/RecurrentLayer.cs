@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>
 /// Shared machinery of <see cref="LSTM"/> and <see cref="GRU"/> (and their <see cref="Bidirectional"/>

@@ -1,8 +1,8 @@
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Layers;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Tests.Keras;
+namespace ElmoKeras.Tests.KerasApi;
 
 /// <summary>Each layer against arithmetic done by hand (plain C#) on small inputs.</summary>
 public class LayerMathTests
@@ -14,7 +14,7 @@ public class LayerMathTests
     public void DenseIsActivationOfXTimesKernelPlusBias()
     {
         using var dense = new Dense(2, "relu");
-        dense.Apply(ElmoKeras.Keras.Keras.Input([3]));
+        dense.Apply(Keras.Input([3]));
         using (no_grad())
         {
             dense.Kernel.copy_(tensor(new float[] { 1, -1, 2, 0, -3, 1 }, [3, 2]));
@@ -29,7 +29,7 @@ public class LayerMathTests
     public void BatchNormalizationUsesBatchMomentsInTrainingAndMovingOnesInInference()
     {
         using var norm = new BatchNormalization(momentum: 0.9, epsilon: 0.01);
-        norm.Apply(ElmoKeras.Keras.Keras.Input([2]));
+        norm.Apply(Keras.Input([2]));
         // Feature 0: 1, 3 (mean 2, variance 1); feature 1: 10, 30 (mean 20, variance 100).
         float[] x = [1, 10, 3, 30];
         float[] trained = norm.Invoke([Value(x, [2, 2])], training: true).Tensor!.data<float>().ToArray();
@@ -47,7 +47,7 @@ public class LayerMathTests
     public void BatchNormalizationLeavesMaskedStepsOutOfTheMoments()
     {
         using var norm = new BatchNormalization(momentum: 0, epsilon: 1e-3);
-        norm.Apply(ElmoKeras.Keras.Keras.Input([null, 1]));
+        norm.Apply(Keras.Input([null, 1]));
         // Two rows of three steps; the 100s are padding.
         var value = Value([1, 3, 100, 5, 100, 100], [2, 3, 1], [true, true, false, true, false, false], [2, 3]);
         LayerValue result = norm.Invoke([value], training: true);
@@ -84,7 +84,7 @@ public class LayerMathTests
     public void EmbeddingLooksUpRowsAndMasksZero()
     {
         using var embedding = new Embedding(4, 2, maskZero: true);
-        embedding.Apply(ElmoKeras.Keras.Keras.Input([null], DType.Int64));
+        embedding.Apply(Keras.Input([null], DType.Int64));
         using (no_grad()) embedding.Embeddings.copy_(tensor(new float[] { 0, 0, 1, 2, 3, 4, 5, 6 }, [4, 2]));
         LayerValue result = embedding.Invoke([LayerValue.FromTensor(tensor(new long[] { 2, 3, 0 }, [1, 3]))]);
         Assert.Equal([3f, 4, 5, 6, 0, 0], result.Tensor!.data<float>().ToArray());
@@ -97,7 +97,7 @@ public class LayerMathTests
     public void LstmStepsMatchTheEquationsByHand()
     {
         using var lstm = new LSTM(1, returnSequences: true);
-        lstm.Apply(ElmoKeras.Keras.Keras.Input([null, 1]));
+        lstm.Apply(Keras.Input([null, 1]));
         var w = lstm.Weights.ToDictionary(w => w.Name, w => w.Parameter.data<float>().ToArray());
         float[] xs = [0.5f, -1f];
         LayerValue result = lstm.Invoke([Value(xs, [1, 2, 1])]);
@@ -123,7 +123,7 @@ public class LayerMathTests
     public void BidirectionalGivesPaddedRowsTheSameResultAsUnpadded(bool lstm)
     {
         using var layer = new Bidirectional(lstm ? new LSTM(3, returnSequences: true) : new GRU(3, returnSequences: true));
-        layer.Apply(ElmoKeras.Keras.Keras.Input([null, 2]));
+        layer.Apply(Keras.Input([null, 2]));
         float[] row = [0.1f, 0.2f, -0.3f, 0.4f, 0.5f, -0.6f];
         LayerValue alone = layer.Invoke([Value(row, [1, 3, 2])]);
         LayerValue padded = layer.Invoke([Value([.. row, 9, 9, 9, 9], [1, 5, 2], [true, true, true, false, false], [1, 5])]);
@@ -137,7 +137,7 @@ public class LayerMathTests
     public void LastStateOfAPaddedRowIsItsLastRealStep()
     {
         using var gru = new GRU(2);
-        gru.Apply(ElmoKeras.Keras.Keras.Input([null, 1]));
+        gru.Apply(Keras.Input([null, 1]));
         LayerValue alone = gru.Invoke([Value([1, 2], [1, 2, 1])]);
         LayerValue padded = gru.Invoke([Value([1, 2, 50, 50], [1, 4, 1], [true, true, false, false], [1, 4])]);
         float[] a = alone.Tensor!.data<float>().ToArray(), b = padded.Tensor!.data<float>().ToArray();
@@ -148,8 +148,8 @@ public class LayerMathTests
     public void ConcatenateJoinsTheLastAxis()
     {
         using var concat = new Concatenate();
-        var a = ElmoKeras.Keras.Keras.Input([2]);
-        var b = ElmoKeras.Keras.Keras.Input([1]);
+        var a = Keras.Input([2]);
+        var b = Keras.Input([1]);
         Assert.Equal([null, 3L], concat.Apply(a, b).Shape);
         Assert.Equal([1f, 2, 3], concat.Invoke([Value([1, 2], [1, 2]), Value([3], [1, 1])]).Tensor!.data<float>().ToArray());
     }

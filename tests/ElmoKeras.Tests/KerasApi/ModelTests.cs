@@ -1,9 +1,9 @@
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Callbacks;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Callbacks;
+using ElmoKeras.Layers;
 using ElmoKeras.Weights;
 
-namespace ElmoKeras.Tests.Keras;
+namespace ElmoKeras.Tests.KerasApi;
 
 public sealed class ModelTests : IDisposable
 {
@@ -27,7 +27,7 @@ public sealed class ModelTests : IDisposable
     private static Model Build(int seed)
     {
         KerasRandom.SetSeed(seed);
-        var input = ElmoKeras.Keras.Keras.Input([3]);
+        var input = Keras.Input([3]);
         var hidden = new Dense(4, "tanh").Apply(input);
         var output = new Dense(1, "sigmoid").Apply(new Dropout(0.1).Apply(hidden));
         var model = new Model(input, output, name: "tiny");
@@ -99,7 +99,7 @@ public sealed class ModelTests : IDisposable
         Model Build(int seed)
         {
             KerasRandom.SetSeed(seed);
-            var input = ElmoKeras.Keras.Keras.Input([3]);
+            var input = Keras.Input([3]);
             var output = new Dense(1, "sigmoid").Apply(new Dense(8, "relu").Apply(new BatchNormalization().Apply(input)));
             var model = new Model(input, output);
             model.Compile("adam", "binary_crossentropy", ["accuracy"], learningRate: 0.01);
@@ -177,7 +177,7 @@ public sealed class ModelTests : IDisposable
     [Fact]
     public void BadCallsGiveClearErrors()
     {
-        var input = ElmoKeras.Keras.Keras.Input([3]);
+        var input = Keras.Input([3]);
         var output = new Dense(1).Apply(input);
         using var model = new Model(input, output);
         Assert.Contains("You must call Compile() before fit()", Assert.Throws<InvalidOperationException>(() => model.Fit(new float[2, 3], new float[2])).Message);
@@ -186,8 +186,8 @@ public sealed class ModelTests : IDisposable
         Assert.Contains("holds text", Assert.Throws<ArgumentException>(() => model.Fit(new[] { "a", "b" }, new float[2], verbose: 0)).Message);
         Assert.Contains("rank 1 data for a rank 2 input", Assert.Throws<ArgumentException>(() => model.Fit(new float[2], new float[2], verbose: 0)).Message);
         Assert.Contains("Unknown activation 'swish'", Assert.Throws<ArgumentException>(() => new Dense(2, "swish")).Message);
-        Assert.Contains("expected input with last dimension 3", Assert.Throws<ArgumentException>(() => model.GetLayer("dense").Apply(ElmoKeras.Keras.Keras.Input([5]))).Message);
-        Assert.Contains("expects numeric input", Assert.Throws<ArgumentException>(() => new Dense(2).Apply(ElmoKeras.Keras.Keras.Input([1], DType.String))).Message);
+        Assert.Contains("expected input with last dimension 3", Assert.Throws<ArgumentException>(() => model.GetLayer("dense").Apply(Keras.Input([5]))).Message);
+        Assert.Contains("expects numeric input", Assert.Throws<ArgumentException>(() => new Dense(2).Apply(Keras.Input([1], DType.String))).Message);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Layers;
 
-namespace ElmoKeras.Tests.Keras;
+namespace ElmoKeras.Tests.KerasApi;
 
 public class SmokeTests
 {
@@ -18,7 +18,7 @@ public class SmokeTests
             x[i, 1] = (float)random.NextDouble() * 2 - 1;
             y[i] = x[i, 0] + x[i, 1] > 0 ? 1 : 0;
         }
-        var input = ElmoKeras.Keras.Keras.Input([2]);
+        var input = Keras.Input([2]);
         var hidden = new Dense(8, "relu").Apply(input);
         var output = new Dense(1, "sigmoid").Apply(hidden);
         using var model = new Model(input, output);
