@@ -13,6 +13,8 @@ namespace ElmoCli.Bench;
 /// </summary>
 internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
 {
+    private double? gradientNorm;
+
     public BenchResult Run(CancellationToken cancellationToken)
     {
         torch.set_num_threads(settings.Threads);
@@ -57,7 +59,8 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
             SentencesPerSecond: Math.Round(sentences.Length / seconds, 2),
             PeakRssMegabytes: ProcStatusMegabytes("VmHWM:"),
             RssAfterWarmupMegabytes: rssAfterWarmup,
-            RssEndMegabytes: ProcStatusMegabytes("VmRSS:"));
+            RssEndMegabytes: ProcStatusMegabytes("VmRSS:"),
+            GradientNorm: gradientNorm is double norm ? Math.Round(norm, 6) : null);
     }
 
     private void RunBatch(string[][] sentences, int[] batch)
@@ -72,6 +75,7 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
         elmo.Network.train();
         var (layers, _) = elmo.Forward(elmo.CreateBatch(rows));
         layers.mean().backward();
+        using (no_grad()) gradientNorm = Math.Sqrt(elmo.Network.parameters().Select(p => p.grad).OfType<Tensor>().Sum(g => g.square().sum().item<float>()));
         elmo.Network.zero_grad();
     }
 
@@ -103,10 +107,15 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
 }
 
 /// <summary>One benchmark measurement, printed as a JSON line.</summary>
-/// <remarks>The token cache's hit rate counts each batch's distinct tokens: the share that skipped the character CNN.</remarks>
+/// <remarks>
+/// The token cache's hit rate counts each batch's distinct tokens: the share that skipped the character CNN.
+/// In train mode, the gradient norm is the L2 norm over every bi-LM parameter of the last batch's gradient
+/// of the mean output (it shows that the backward pass ran); null in embed mode.
+/// </remarks>
 internal sealed record BenchResult(string Mode, string Device, int Threads, int Sentences, long Tokens, int? BatchSize, int? MaxBatchTokens, int Batches,
     bool Bucketing, int TokenCacheCapacity, double TokenCacheHitRate, string ComputeType,
-    double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes, double? RssAfterWarmupMegabytes, double? RssEndMegabytes)
+    double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes, double? RssAfterWarmupMegabytes, double? RssEndMegabytes,
+    double? GradientNorm = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 }
