@@ -15,6 +15,8 @@ namespace ElmoCli.Bench;
 /// </summary>
 internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
 {
+    private double? gradientNorm;
+
     public BenchResult Run(CancellationToken cancellationToken)
     {
         torch.set_num_threads(settings.Threads);
@@ -62,7 +64,8 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
             SentencesPerSecond: Math.Round(sentences.Length / seconds, 2),
             PeakRssMegabytes: ProcStatusMegabytes("VmHWM:"),
             RssAfterWarmupMegabytes: rssAfterWarmup,
-            RssEndMegabytes: ProcStatusMegabytes("VmRSS:"));
+            RssEndMegabytes: ProcStatusMegabytes("VmRSS:"),
+            GradientNorm: gradientNorm is double norm ? Math.Round(norm, 6) : null);
     }
 
     private void RunBatch(ElmoEmbeddingLayer? trainLayer, string[][] sentences, int[] batch)
@@ -75,6 +78,9 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
         using var scope = NewDisposeScope();
         LayerValue output = trainLayer.Invoke([LayerValue.FromTokens(batch.Select(i => sentences[i]).ToArray())], training: true);
         output.Tensor!.mean().backward();
+        // The norm of the bi-LM's gradient shows that a backward pass reached every weight.
+        Weight[] biLm = trainLayer.TrainableWeights.Where(w => w.Name.StartsWith("bilm/", StringComparison.Ordinal)).ToArray();
+        using (no_grad()) gradientNorm = Math.Sqrt(biLm.Select(w => w.Parameter.grad).OfType<Tensor>().Sum(g => g.square().sum().item<float>()));
         foreach (Weight weight in trainLayer.TrainableWeights) weight.Parameter.grad?.zero_();
     }
 
@@ -106,10 +112,15 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
 }
 
 /// <summary>One benchmark measurement, printed as a JSON line.</summary>
-/// <remarks>The token cache's hit rate counts each batch's distinct tokens: the share that skipped the character CNN.</remarks>
+/// <remarks>
+/// The token cache's hit rate counts each batch's distinct tokens: the share that skipped the character CNN.
+/// In train mode, the gradient norm is the L2 norm over every bi-LM parameter of the last batch's gradient
+/// of the mean output (it shows that the backward pass ran); null in embed mode.
+/// </remarks>
 internal sealed record BenchResult(string Mode, string Device, int Threads, int Sentences, long Tokens, int? BatchSize, int? MaxBatchTokens, int Batches,
     bool Bucketing, int TokenCacheCapacity, double TokenCacheHitRate, string ComputeType,
-    double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes, double? RssAfterWarmupMegabytes, double? RssEndMegabytes)
+    double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes, double? RssAfterWarmupMegabytes, double? RssEndMegabytes,
+    double? GradientNorm = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 }

@@ -27,6 +27,7 @@ public sealed class ElmoModel : IDisposable
     private readonly ILogger logger;
     private readonly TokenEmbeddingCache? tokenCache;
     private LstmState[]? states;
+    private long sentencesRun;
     private bool disposed;
 
     private ElmoModel(ElmoOptions options, ElmoModelSettings settings)
@@ -262,6 +263,12 @@ public sealed class ElmoModel : IDisposable
     /// </summary>
     public void ClearTokenCache() => tokenCache?.Clear();
 
+    /// <summary>
+    /// How many sentences (batch rows) the bi-LM has run over since this model was made, by any
+    /// caller: what the frozen-feature cache of <c>ElmoEmbeddingLayer</c> saves shows here.
+    /// </summary>
+    internal long SentencesRun => Interlocked.Read(ref sentencesRun);
+
     /// <summary>Clears the carried LSTM states of a stateful model; does nothing otherwise.</summary>
     public void ResetStates()
     {
@@ -294,6 +301,7 @@ public sealed class ElmoModel : IDisposable
     internal (Tensor Layers, Tensor Mask) Forward(ElmoBatch batch)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        Interlocked.Add(ref sentencesRun, batch.BatchSize);
         using var scope = NewDisposeScope();
         ElmoBatchTensors tensors = batch.ToTensors(Device);
         IReadOnlyList<LstmState>? initial = Settings.Stateful

@@ -108,6 +108,19 @@ public sealed class BenchAndRandomModelTests : IDisposable
         BenchResult result = new BenchJob(elmo, new BenchSettings(dir, Count: 1, Mode: BenchMode.Train, Threads: 1)).Run(CancellationToken.None);
         Assert.Equal("train", result.Mode);
         Assert.Equal(2, result.Tokens);
+
+        // The backward pass ran: the bench reports the gradient of the mean output, which matches one computed here.
+        using var reference = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        reference.Network.train();
+        var (layers, _) = reference.Forward(reference.CreateBatch([["good", "film"]]));
+        layers.mean().backward();
+        double expected = Math.Sqrt(reference.Network.parameters().Select(p => p.grad).OfType<TorchSharp.torch.Tensor>().Sum(g => g.square().sum().item<float>()));
+        Assert.True(expected > 0);
+        Assert.NotNull(result.GradientNorm);
+        Assert.Equal(expected, result.GradientNorm.Value, 1e-4 * expected);
+        Assert.Equal(result.GradientNorm.Value, JsonDocument.Parse(result.ToJson()).RootElement.GetProperty("gradient_norm").GetDouble());
+        // Embedding computes no gradient.
+        Assert.Null(new BenchJob(elmo, new BenchSettings(dir, Count: 1, Threads: 1)).Run(CancellationToken.None).GradientNorm);
     }
 
     [Fact]
