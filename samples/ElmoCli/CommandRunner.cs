@@ -24,7 +24,7 @@ internal static class CommandRunner
             error.WriteLine("cancelled; no output was written.");
             return Cancelled;
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or FormatException or WeightFormatException
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or FormatException or WeightFormatException or ElmoKeras.Elmo.ElmoOptionsException
                                        or NativeLibraryException or EmbeddingFileException or ArgumentException or InvalidOperationException or IOException or ArithmeticException)
         {
             error.WriteLine($"error: {ex.Message}");

@@ -34,7 +34,7 @@ internal sealed class ElmoSource(string optionsName = "--elmo-options", string w
         command.Options.Add(WeightSha256);
     }
 
-    public ElmoModel Load(ParseResult result, ElmoModelSettings settings, CancellationToken cancellationToken = default)
+    public async Task<ElmoModel> LoadAsync(ParseResult result, ElmoModelSettings settings, CancellationToken cancellationToken = default)
     {
         string? handle = result.GetValue(Elmo);
         FileInfo? options = result.GetValue(OptionsFile), weights = result.GetValue(WeightFile);
@@ -64,7 +64,7 @@ internal sealed class ElmoSource(string optionsName = "--elmo-options", string w
                 throw new ArgumentException($"--weight-sha256 checks a weights .hdf5 or a module .tar.gz; '{handle}' is neither (download the module archive and pass its path).");
             VerifySha256(handle, sha256);
         }
-        return ElmoModel.FromHubAsync(handle, explicitOptions, settings, cancellationToken: cancellationToken).GetAwaiter().GetResult();
+        return await ElmoModel.FromHubAsync(handle, explicitOptions, settings, cancellationToken: cancellationToken);
     }
 
     private static void VerifySha256(string path, string expected)

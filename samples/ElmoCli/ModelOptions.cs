@@ -10,7 +10,7 @@ internal sealed class ModelOptions
 {
     private readonly ElmoSource source = new("--options-file", "--weight-file");
 
-    public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+    public Option<string> Device { get; } = CommonOptions.Device();
 
     public Option<int> TokenCache { get; } = new("--token-cache")
     {
@@ -25,8 +25,8 @@ internal sealed class ModelOptions
         command.Options.Add(TokenCache);
     }
 
-    public ElmoModel Load(ParseResult result, bool stateful, bool bfloat16 = false) =>
-        source.Load(result, Settings(result, stateful, bfloat16));
+    public Task<ElmoModel> LoadAsync(ParseResult result, bool stateful, bool bfloat16 = false, CancellationToken cancellationToken = default) =>
+        source.LoadAsync(result, Settings(result, stateful, bfloat16), cancellationToken);
 
     /// <summary>The run settings these options describe (for models not loaded from files, e.g. random ones).</summary>
     public ElmoModelSettings Settings(ParseResult result, bool stateful = false, bool bfloat16 = false)

@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using ElmoKeras.Data;
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Callbacks;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Callbacks;
+using ElmoKeras.Layers;
 using ElmoCli.Sentiment;
 
 namespace ElmoCli.Baseline;
@@ -18,16 +18,16 @@ internal static class BaselineCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "aclImdb_v1.tar.gz or its extracted folder (default: download the official archive, cached)." };
-        var outputDir = new Option<string>("--output-dir") { Description = "Where to write history.json.", DefaultValueFactory = _ => "baseline-output" };
-        var maxWords = new Option<int>("--max-words") { Description = "Words kept per review (as the ELMo recipe).", DefaultValueFactory = _ => 150 };
-        var ngrams = new Option<int>("--ngrams") { Description = "Longest word n-gram.", DefaultValueFactory = _ => 2 };
-        var minCount = new Option<int>("--min-count") { Description = "N-grams seen fewer times in the training text are dropped.", DefaultValueFactory = _ => 2 };
-        var dim = new Option<int>("--dim") { Description = "Embedding size.", DefaultValueFactory = _ => 16 };
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 5 };
-        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
-        var limit = new Option<int?>("--limit") { Description = "Use only the first N training and N test reviews." };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var data = CommonOptions.Imdb("--data", "aclImdb_v1.tar.gz or its extracted folder (default: download the official archive, cached).");
+        var outputDir = CommonOptions.OutputDir("Where to write history.json.", "baseline-output");
+        var maxWords = CommonOptions.MaxWords();
+        var ngrams = new Option<int>("--ngrams") { Description = "Longest word n-gram.", DefaultValueFactory = _ => 2 }.Positive();
+        var minCount = new Option<int>("--min-count") { Description = "N-grams seen fewer times in the training text are dropped.", DefaultValueFactory = _ => 2 }.Positive();
+        var dim = new Option<int>("--dim") { Description = "Embedding size.", DefaultValueFactory = _ => 16 }.Positive();
+        var epochs = CommonOptions.Epochs();
+        var batchSize = CommonOptions.BatchSize(32);
+        var limit = CommonOptions.Limit();
+        var seed = CommonOptions.Seed();
 
         var command = new Command("baseline", "Train the bag-of-words (uni+bigram) IMDB baseline on the same reviews and words as the ELMo recipe.");
         foreach (Option option in new Option[] { data, outputDir, maxWords, ngrams, minCount, dim, epochs, batchSize, limit, seed }) command.Options.Add(option);
@@ -35,8 +35,6 @@ internal static class BaselineCommand
         {
             int n = result.GetValue(ngrams), words = result.GetValue(maxWords), count = result.GetValue(minCount), size = result.GetValue(dim);
             int epochCount = result.GetValue(epochs), batch = result.GetValue(batchSize);
-            if (n <= 0 || words <= 0 || count <= 0 || size <= 0 || epochCount <= 0 || batch <= 0 || result.GetValue(limit) is <= 0)
-                throw new ArgumentException("--ngrams, --max-words, --min-count, --dim, --epochs, --batch-size and --limit must be positive.");
             var clock = Stopwatch.StartNew();
             int dataSeed = result.GetValue(seed);
             var (train, test) = await Imdb.DownloadAndLoadDatasetsAsync(new ImdbOptions { Source = result.GetValue(data), Seed = dataSeed }, null, cancellationToken);

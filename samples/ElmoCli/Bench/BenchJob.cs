@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ElmoKeras.Elmo;
+using ElmoKeras.ElmoLayer;
+using ElmoKeras;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,16 +15,21 @@ namespace ElmoCli.Bench;
 /// </summary>
 internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
 {
+    private double? gradientNorm;
+
     public BenchResult Run(CancellationToken cancellationToken)
     {
         torch.set_num_threads(settings.Threads);
+        // Train mode times what fine-tuning runs: the public layer with the whole bi-LM trainable.
+        using ElmoEmbeddingLayer? trainLayer = settings.Mode == BenchMode.Embed ? null
+            : new ElmoEmbeddingLayer(elmo, ElmoOutput.Elmo, ElmoTrainable.All);
         string[][] sentences = LoadSentences(settings.ImdbSource, settings.Count, settings.MaxTokens);
         int[] lengths = sentences.Select(s => s.Length).ToArray();
         int[][] batches = !settings.Bucketing ? Enumerable.Range(0, sentences.Length).Chunk(settings.BatchSize!.Value).ToArray()
             : settings.MaxBatchTokens is int budget ? LengthBuckets.ByTokenBudget(lengths, budget, settings.BatchSize).ToArray()
             : LengthBuckets.Batches(lengths, settings.BatchSize!.Value).ToArray();
 
-        RunBatch(sentences, batches[0]);
+        RunBatch(trainLayer, sentences, batches[0]);
         if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
         // The timed pass starts with an empty token cache: the warm-up must not pre-fill it.
         elmo.ClearTokenCache();
@@ -33,7 +40,7 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
         foreach (int[] batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            RunBatch(sentences, batch);
+            RunBatch(trainLayer, sentences, batch);
         }
         if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
         double seconds = clock.Elapsed.TotalSeconds;
@@ -57,22 +64,24 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
             SentencesPerSecond: Math.Round(sentences.Length / seconds, 2),
             PeakRssMegabytes: ProcStatusMegabytes("VmHWM:"),
             RssAfterWarmupMegabytes: rssAfterWarmup,
-            RssEndMegabytes: ProcStatusMegabytes("VmRSS:"));
+            RssEndMegabytes: ProcStatusMegabytes("VmRSS:"),
+            GradientNorm: gradientNorm is double norm ? Math.Round(norm, 6) : null);
     }
 
-    private void RunBatch(string[][] sentences, int[] batch)
+    private void RunBatch(ElmoEmbeddingLayer? trainLayer, string[][] sentences, int[] batch)
     {
-        IReadOnlyList<string>[] rows = batch.Select(i => (IReadOnlyList<string>)sentences[i]).ToArray();
-        if (settings.Mode == BenchMode.Embed)
+        if (trainLayer is null)
         {
-            elmo.Embed(rows).Dispose();
+            elmo.Embed(batch.Select(i => (IReadOnlyList<string>)sentences[i]).ToArray()).Dispose();
             return;
         }
         using var scope = NewDisposeScope();
-        elmo.Network.train();
-        var (layers, _) = elmo.Forward(elmo.CreateBatch(rows));
-        layers.mean().backward();
-        elmo.Network.zero_grad();
+        LayerValue output = trainLayer.Invoke([LayerValue.FromTokens(batch.Select(i => sentences[i]).ToArray())], training: true);
+        output.Tensor!.mean().backward();
+        // The norm of the bi-LM's gradient shows that a backward pass reached every weight.
+        Weight[] biLm = trainLayer.TrainableWeights.Where(w => w.Name.StartsWith("bilm/", StringComparison.Ordinal)).ToArray();
+        using (no_grad()) gradientNorm = Math.Sqrt(biLm.Select(w => w.Parameter.grad).OfType<Tensor>().Sum(g => g.square().sum().item<float>()));
+        foreach (Weight weight in trainLayer.TrainableWeights) weight.Parameter.grad?.zero_();
     }
 
     /// <summary>Reads test/pos then test/neg from an extracted <c>aclImdb</c> folder (or its parent).</summary>
@@ -103,10 +112,15 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
 }
 
 /// <summary>One benchmark measurement, printed as a JSON line.</summary>
-/// <remarks>The token cache's hit rate counts each batch's distinct tokens: the share that skipped the character CNN.</remarks>
+/// <remarks>
+/// The token cache's hit rate counts each batch's distinct tokens: the share that skipped the character CNN.
+/// In train mode, the gradient norm is the L2 norm over every bi-LM parameter of the last batch's gradient
+/// of the mean output (it shows that the backward pass ran); null in embed mode.
+/// </remarks>
 internal sealed record BenchResult(string Mode, string Device, int Threads, int Sentences, long Tokens, int? BatchSize, int? MaxBatchTokens, int Batches,
     bool Bucketing, int TokenCacheCapacity, double TokenCacheHitRate, string ComputeType,
-    double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes, double? RssAfterWarmupMegabytes, double? RssEndMegabytes)
+    double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes, double? RssAfterWarmupMegabytes, double? RssEndMegabytes,
+    double? GradientNorm = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 }

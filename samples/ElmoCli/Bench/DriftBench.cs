@@ -13,13 +13,13 @@ namespace ElmoCli.Bench;
 /// </summary>
 internal static class DriftBench
 {
-    public static DriftResult Run(Func<ScalarType, ElmoModel> create, BenchSettings settings, CancellationToken cancellationToken)
+    /// <param name="full">The model in float32 (the caller disposes both).</param>
+    /// <param name="half">The same weights with bfloat16 products.</param>
+    public static DriftResult Run(ElmoModel full, ElmoModel half, BenchSettings settings, CancellationToken cancellationToken)
     {
         torch.set_num_threads(settings.Threads);
         string[][] sentences = BenchJob.LoadSentences(settings.ImdbSource, settings.Count, settings.MaxTokens);
         int[][] batches = LengthBuckets.Batches(sentences.Select(s => s.Length).ToArray(), settings.BatchSize ?? 32).ToArray();
-        using ElmoModel full = create(ScalarType.Float32);
-        using ElmoModel half = create(ScalarType.BFloat16);
         double worst = 0, sum = 0, largest = 0, fullSeconds = 0, halfSeconds = 0;
         long count = 0;
         foreach (int[] batch in batches)

@@ -1,5 +1,6 @@
 using ElmoKeras.EmbeddingFiles;
 using ElmoKeras.Weights;
+using ElmoKeras.IO;
 
 namespace ElmoCli.Embed;
 

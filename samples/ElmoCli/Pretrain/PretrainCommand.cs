@@ -15,31 +15,31 @@ internal static class PretrainCommand
     public static Command Create()
     {
         var corpus = new Option<string>("--corpus") { Description = "A UTF-8 text file (one sentence per line), a folder of .txt files, or an IMDB archive/folder (its train/unsup reviews).", Required = true };
-        var outputDir = new Option<string>("--output-dir") { Description = "Where to write options.json, weights.hdf5, vocab.txt, pretrain.json and checkpoint/.", Required = true };
-        var arch = new Option<string>("--arch") { Description = "small, medium or original (published sizes).", DefaultValueFactory = _ => "small" };
+        var outputDir = CommonOptions.OutputDir("Where to write options.json, weights.hdf5, vocab.txt, pretrain.json and checkpoint/.");
+        var arch = CommonOptions.Arch("small, medium or original (published sizes).", "small");
         var options = new Option<FileInfo?>("--options-file") { Description = "An options.json to use instead of --arch." };
-        var steps = new Option<int?>("--steps") { Description = "Stop at this many steps in all (a resumed run counts the earlier ones). Default: 1000 unless --tokens or --minutes is given." };
+        var steps = new Option<int?>("--steps") { Description = "Stop at this many steps in all (a resumed run counts the earlier ones). Default: 1000 unless --tokens or --minutes is given." }.Positive();
         var tokens = new Option<long?>("--tokens") { Description = "Stop at this many training tokens in all." };
         var minutes = new Option<double?>("--minutes") { Description = "Stop after this many minutes of training in this run." };
-        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
-        var unroll = new Option<int>("--unroll-steps") { DefaultValueFactory = _ => 20 };
+        var batchSize = CommonOptions.BatchSize(32, "Sentences per step.");
+        var unroll = new Option<int>("--unroll-steps") { Description = "Tokens per sentence window (truncated backpropagation).", DefaultValueFactory = _ => 20 }.Positive();
         var learningRate = new Option<double>("--learning-rate") { Description = "Adagrad learning rate.", DefaultValueFactory = _ => 0.2 };
         var dropout = new Option<double>("--dropout") { Description = "Dropout on LSTM inputs and the top layer while training.", DefaultValueFactory = _ => 0.1 };
-        var softmaxSamples = new Option<int>("--softmax-samples") { Description = "Negative words per step of the sampled softmax; vocabularies no larger use the exact softmax.", DefaultValueFactory = _ => 8192 };
-        var vocabSize = new Option<int>("--vocab-size") { DefaultValueFactory = _ => 50_000 };
+        var softmaxSamples = new Option<int>("--softmax-samples") { Description = "Negative words per step of the sampled softmax; vocabularies no larger use the exact softmax.", DefaultValueFactory = _ => 8192 }.Positive();
+        var vocabSize = new Option<int>("--vocab-size") { Description = "Words in the softmax vocabulary (the most frequent).", DefaultValueFactory = _ => 50_000 }.Positive();
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of the sentences kept aside to measure perplexity.", DefaultValueFactory = _ => 0.02 };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var seed = CommonOptions.Seed();
         var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Write OUTPUT-DIR/checkpoint this often (and when training stops or is cancelled).", DefaultValueFactory = _ => 10 };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUTPUT-DIR/checkpoint (its options, vocabulary and settings win; pass the same --corpus and --held-out)." };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: TorchSharp's)." };
+        var threads = CommonOptions.OptionalThreads();
 
         var command = new Command("pretrain", "Train an ELMo bi-LM from scratch on raw text (saved in the bilm-tf layout).");
         foreach (Option option in new Option[] { corpus, outputDir, arch, options, steps, tokens, minutes, batchSize, unroll, learningRate, dropout, softmaxSamples, vocabSize, heldOut, seed, checkpointMinutes, resume, threads })
             command.Options.Add(option);
+        heldOut.Validators.Add(r => { double v = r.GetValueOrDefault<double>(); if (v is <= 0 or >= 1) r.AddError($"--held-out must be between 0 and 1 (exclusive), got {v}."); });
+        checkpointMinutes.Validators.Add(r => { double v = r.GetValueOrDefault<double>(); if (v <= 0) r.AddError($"--checkpoint-minutes must be positive, got {v}."); });
         command.SetAction(async (result, cancellationToken) =>
         {
-            if (result.GetValue(heldOut) is <= 0 or >= 1) throw new ArgumentException("--held-out must be between 0 and 1.");
-            if (result.GetValue(checkpointMinutes) <= 0) throw new ArgumentException("--checkpoint-minutes must be positive.");
             if (result.GetValue(threads) is int n) TorchSharp.torch.set_num_threads(n);
             string dir = Path.GetFullPath(result.GetValue(outputDir)!);
             string checkpoint = Path.Combine(dir, "checkpoint");

@@ -9,22 +9,22 @@ internal static class SentimentCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "aclImdb_v1.tar.gz or its extracted folder (default: download the official archive, cached)." };
-        var outputDir = new Option<string>("--output-dir") { Description = "Where to write weights, history and the plot.", DefaultValueFactory = _ => "sentiment-output" };
-        var maxWords = new Option<int>("--max-words") { Description = "Words kept per review.", DefaultValueFactory = _ => 150 };
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 5 };
-        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
-        var limit = new Option<int?>("--limit") { Description = "Use only the first N training and N test reviews (a quick run)." };
-        var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test reviews (default: --limit, else all 25,000)." };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var data = CommonOptions.Imdb("--data", "aclImdb_v1.tar.gz or its extracted folder (default: download the official archive, cached).");
+        var outputDir = CommonOptions.OutputDir("Where to write weights, history and the plot.", "sentiment-output");
+        var maxWords = CommonOptions.MaxWords();
+        var epochs = CommonOptions.Epochs();
+        var batchSize = CommonOptions.BatchSize(32);
+        var limit = CommonOptions.Limit();
+        var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test reviews (default: --limit, else all 25,000)." }.Positive();
+        var seed = CommonOptions.Seed();
         var trainable = new Option<string>("--trainable") { Description = "scalar-mix (TF Hub's 4 numbers), all (fine-tune ELMo) or none.", DefaultValueFactory = _ => "scalar-mix" };
         trainable.AcceptOnlyFromAmong("scalar-mix", "all", "none");
         var head = new Option<string>("--output") { Description = "pooled (the recipe) or sequence (a Bidirectional LSTM over per-token ELMo vectors).", DefaultValueFactory = _ => "pooled" };
         head.AcceptOnlyFromAmong("pooled", "sequence");
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = CommonOptions.Device();
         var batchNorm = new Option<bool>("--batch-norm") { Description = "Put BatchNormalization between ELMo and Dense(256) (helps small, briefly pretrained bi-LMs whose features are tiny)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Run ELMo every epoch even when it is frozen (to measure what the feature cache saves)." };
-        var bf16 = new Option<bool>("--bf16") { Description = "ELMo's matrix products in bfloat16 (fast on GPUs and CPUs with AVX-512 BF16/AMX; emulated, far slower, elsewhere)." };
+        var bf16 = CommonOptions.BFloat16("ELMo's matrix products in bfloat16 (fast on GPUs and CPUs with AVX-512 BF16/AMX; emulated, far slower, elsewhere).");
         var elmo = new ElmoSource(defaultHandle: ElmoSource.DefaultHubHandle);
 
         var command = new Command("sentiment", "Train the ELMo + Dense IMDB sentiment classifier of the Keras recipe.");
@@ -36,9 +36,7 @@ internal static class SentimentCommand
                 result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(limit), result.GetValue(testLimit), result.GetValue(seed),
                 result.GetValue(trainable) switch { "all" => ElmoTrainable.All, "none" => ElmoTrainable.None, _ => ElmoTrainable.ScalarMix },
                 result.GetValue(head) == "sequence" ? SentimentHead.Sequence : SentimentHead.Pooled, !result.GetValue(noCache), result.GetValue(batchNorm));
-            if (settings.Epochs <= 0 || settings.BatchSize <= 0 || settings.MaxWords <= 0 || settings.Limit is <= 0 || settings.TestLimit is <= 0)
-                throw new ArgumentException("--epochs, --batch-size, --max-words, --limit and --test-limit must be positive.");
-            using ElmoModel model = elmo.Load(result, new ElmoModelSettings
+            using ElmoModel model = await elmo.LoadAsync(result, new ElmoModelSettings
             {
                 Device = ModelOptions.ParseDevice(result.GetValue(device)!),
                 ComputeType = result.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32,

@@ -3,9 +3,9 @@ using System.Text.Json;
 using ElmoKeras.Data;
 using ElmoKeras.Elmo;
 using ElmoKeras.ElmoLayer;
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Callbacks;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Callbacks;
+using ElmoKeras.Layers;
 using Microsoft.Data.Analysis;
 
 namespace ElmoCli.Sentiment;

@@ -1,4 +1,4 @@
-using ElmoKeras.Keras.Callbacks;
+using ElmoKeras.Callbacks;
 
 namespace ElmoCli.Sentiment;
 

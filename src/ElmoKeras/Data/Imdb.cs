@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using ElmoKeras.IO;
 
 namespace ElmoKeras.Data;
 

@@ -7,7 +7,7 @@ namespace ElmoKeras.Elmo;
 /// AllenNLP's <c>ELMoCharacterMapper</c> do: UTF-8 bytes shifted by one, wrapped in begin/end-of-word
 /// marks, padded, so that id 0 is free for padding tokens.
 /// </summary>
-public static class ElmoCharacters
+internal static class ElmoCharacters
 {
     /// <summary>Size of the inference character table: 256 bytes, 5 marks, and the padding id 0.</summary>
     public const int NumCharacterIds = 262;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
+using ElmoKeras.IO;
 
 namespace ElmoKeras.Elmo;
 
@@ -26,6 +27,7 @@ public sealed class ElmoModel : IDisposable
     private readonly ILogger logger;
     private readonly TokenEmbeddingCache? tokenCache;
     private LstmState[]? states;
+    private long sentencesRun;
     private bool disposed;
 
     private ElmoModel(ElmoOptions options, ElmoModelSettings settings)
@@ -63,7 +65,8 @@ public sealed class ElmoModel : IDisposable
 
     /// <summary>Loads a model from an <c>options.json</c> and an HDF5 weight file in the bilm-tf layout.</summary>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
-    /// <exception cref="WeightFormatException">A file is malformed, or the weights do not match the options.</exception>
+    /// <exception cref="WeightFormatException">A weight file is malformed, or the weights do not match the options.</exception>
+    /// <exception cref="ElmoOptionsException">The options file (or the options inferred from the weights) is malformed or out of range.</exception>
     public static ElmoModel Load(string optionsFile, string weightFile, ElmoModelSettings? settings = null) =>
         Load(optionsFile, weightFile, settings, expectedSha256: null);
 
@@ -79,6 +82,7 @@ public sealed class ElmoModel : IDisposable
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     /// <exception cref="ArgumentException"><paramref name="expectedSha256"/> is not 64 hex digits.</exception>
     /// <exception cref="WeightFormatException">The hash differs, a file is malformed, a value is not finite, or the weights do not match the options.</exception>
+    /// <exception cref="ElmoOptionsException">The options file (or the options inferred from the weights) is malformed or out of range.</exception>
     public static ElmoModel Load(string optionsFile, string weightFile, ElmoModelSettings? settings, string? expectedSha256)
     {
         ElmoOptions options = ElmoOptions.Load(optionsFile);
@@ -92,6 +96,7 @@ public sealed class ElmoModel : IDisposable
     /// filled model, so a model is returned complete or not at all.
     /// </summary>
     /// <exception cref="WeightFormatException">The weights do not match the options (every mismatch is listed, up to 20), or a value is not finite.</exception>
+    /// <exception cref="ElmoOptionsException">The options file (or the options inferred from the weights) is malformed or out of range.</exception>
     public static ElmoModel FromWeights(ElmoOptions options, IWeightSource weights, ElmoModelSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -143,7 +148,7 @@ public sealed class ElmoModel : IDisposable
     private static ElmoModel FromHubFolder(string folder, ElmoOptions? options, ElmoModelSettings? settings)
     {
         using HubModuleWeightSource weights = HubModuleWeightSource.Open(folder);
-        ElmoOptions resolved = options ?? HubModuleShapes.InferOptions(weights);
+        ElmoOptions resolved = options ?? ElmoOptionsInference.InferOptions(weights);
         ElmoModel model = FromWeights(resolved, weights, settings);
         try
         {
@@ -258,6 +263,12 @@ public sealed class ElmoModel : IDisposable
     /// </summary>
     public void ClearTokenCache() => tokenCache?.Clear();
 
+    /// <summary>
+    /// How many sentences (batch rows) the bi-LM has run over since this model was made, by any
+    /// caller: what the frozen-feature cache of <c>ElmoEmbeddingLayer</c> saves shows here.
+    /// </summary>
+    internal long SentencesRun => Interlocked.Read(ref sentencesRun);
+
     /// <summary>Clears the carried LSTM states of a stateful model; does nothing otherwise.</summary>
     public void ResetStates()
     {
@@ -290,6 +301,7 @@ public sealed class ElmoModel : IDisposable
     internal (Tensor Layers, Tensor Mask) Forward(ElmoBatch batch)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        Interlocked.Add(ref sentencesRun, batch.BatchSize);
         using var scope = NewDisposeScope();
         ElmoBatchTensors tensors = batch.ToTensors(Device);
         IReadOnlyList<LstmState>? initial = Settings.Stateful

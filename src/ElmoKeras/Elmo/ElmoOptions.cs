@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ElmoKeras.Weights;
 
 namespace ElmoKeras.Elmo;
 
@@ -21,7 +20,7 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
 
     /// <summary>Reads and validates an <c>options.json</c> file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="WeightFormatException">The file is not valid JSON or misses or mistypes a setting.</exception>
+    /// <exception cref="ElmoOptionsException">The file is not valid JSON or misses or mistypes a setting.</exception>
     public static ElmoOptions Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -42,14 +41,14 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
         }
         catch (JsonException ex)
         {
-            throw new WeightFormatException($"{source}: not valid JSON ({ex.Message}). Expected an ELMo options.json with 'lstm' and 'char_cnn' objects.", ex) { FilePath = source };
+            throw new ElmoOptionsException($"{source}: not valid JSON ({ex.Message}). Expected an ELMo options.json with 'lstm' and 'char_cnn' objects.", ex) { FilePath = source };
         }
         using (document)
         {
             var reader = new OptionsReader(source);
             JsonElement root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw new WeightFormatException($"{source}: the top level must be an object with 'lstm' and 'char_cnn', got {Describe(root)}.") { FilePath = source };
+                throw new ElmoOptionsException($"{source}: the top level must be an object with 'lstm' and 'char_cnn', got {Describe(root)}.") { FilePath = source };
             JsonElement lstm = reader.Object(root, "lstm");
             JsonElement cnn = reader.Object(root, "char_cnn");
             var lstmOptions = new LstmOptions(
@@ -97,7 +96,7 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
     }
 
     /// <summary>Checks the settings are ones this implementation can run, and that the model they describe fits in memory.</summary>
-    /// <exception cref="WeightFormatException">A setting is out of range; the message names it.</exception>
+    /// <exception cref="ElmoOptionsException">A setting is out of range; the message names it.</exception>
     public void Validate(string source = "options")
     {
         var errors = new List<string>();
@@ -135,7 +134,7 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
         if (errors.Count == 0 && ParameterCount() > MaxParameters)
             errors.Add($"the model would have {ParameterCount():N0} parameters, more than the {MaxParameters:N0} allowed");
         if (errors.Count > 0)
-            throw new WeightFormatException($"{source}: invalid ELMo options: {string.Join("; ", errors)}.") { FilePath = source };
+            throw new ElmoOptionsException($"{source}: invalid ELMo options: {string.Join("; ", errors)}.") { FilePath = source };
     }
 
     private static string Describe(JsonElement value)
@@ -181,21 +180,21 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (JsonProperty property in value.EnumerateObject())
                 if (!seen.Add(property.Name))
-                    throw new WeightFormatException($"{source}: '{path}' sets '{property.Name}' twice; expected each setting once.") { FilePath = source };
+                    throw new ElmoOptionsException($"{source}: '{path}' sets '{property.Name}' twice; expected each setting once.") { FilePath = source };
             return value;
         }
 
         public int PositiveInt(JsonElement parent, string path)
         {
             int value = Int(parent, path);
-            if (value <= 0) throw new WeightFormatException($"{source}: '{path}' must be a positive integer, got {value}.") { FilePath = source };
+            if (value <= 0) throw new ElmoOptionsException($"{source}: '{path}' must be a positive integer, got {value}.") { FilePath = source };
             return value;
         }
 
         public int NonNegativeInt(JsonElement parent, string path)
         {
             int value = Int(parent, path);
-            if (value < 0) throw new WeightFormatException($"{source}: '{path}' must not be negative, got {value}.") { FilePath = source };
+            if (value < 0) throw new ElmoOptionsException($"{source}: '{path}' must not be negative, got {value}.") { FilePath = source };
             return value;
         }
 
@@ -256,15 +255,15 @@ public sealed record ElmoOptions(LstmOptions Lstm, CharCnnOptions CharCnn)
         private JsonElement Property(JsonElement parent, string path)
         {
             if (parent.ValueKind != JsonValueKind.Object)
-                throw new WeightFormatException($"{source}: '{path}' must sit in an object, got {Describe(parent)}.") { FilePath = source };
+                throw new ElmoOptionsException($"{source}: '{path}' must sit in an object, got {Describe(parent)}.") { FilePath = source };
             if (!parent.TryGetProperty(Leaf(path), out JsonElement value))
-                throw new WeightFormatException($"{source}: missing required setting '{path}'.") { FilePath = source };
+                throw new ElmoOptionsException($"{source}: missing required setting '{path}'.") { FilePath = source };
             return value;
         }
 
         private static string Leaf(string path) => path[(path.LastIndexOf('.') + 1)..];
 
-        private WeightFormatException Error(string path, string expected, JsonElement got) =>
+        private ElmoOptionsException Error(string path, string expected, JsonElement got) =>
             new($"{source}: '{path}' must be {expected}, got {Describe(got)}.") { FilePath = source };
     }
 }

@@ -1,5 +1,5 @@
 using ElmoKeras.Elmo;
-using ElmoKeras.Keras;
+using ElmoKeras;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -62,19 +62,13 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
     /// <inheritdoc/>
     protected override bool AcceptsText => true;
 
-    private ElmoHead Head => head ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
+    private ElmoHead Head => head ?? throw NotBuilt();
 
     private bool BiLmTrains => Mode == ElmoTrainable.All && Trainable;
 
     /// <inheritdoc/>
-    protected override void CheckInputs(IReadOnlyList<IReadOnlyList<long?>> inputShapes, IReadOnlyList<DType> inputTypes)
-    {
-        if (inputShapes.Count != 1) throw new ArgumentException($"Layer '{Name}' (ElmoEmbeddingLayer) takes one input, got {inputShapes.Count}.");
-        if (inputTypes[0] != DType.String)
-            throw new ArgumentException($"Layer '{Name}' (ElmoEmbeddingLayer) expects text: Keras.Input(shape: [1], dtype: DType.String) for strings or shape: [null] for token rows; received dtype {inputTypes[0].ToString().ToLowerInvariant()}.");
-        if (inputShapes[0].Count is < 1 or > 2)
-            throw new ArgumentException($"Layer '{Name}' (ElmoEmbeddingLayer) expects strings [batch] or [batch, 1], or tokens [batch, steps]; received shape {KerasTensor.FormatShape(inputShapes[0])}.");
-    }
+    public override IReadOnlyList<InputSpec> InputSpecs =>
+        [new InputSpec { DType = DType.String, MinRank = 1, MaxRank = 2, Layout = "strings [batch] or [batch, 1]: Keras.Input(shape: [1], dtype: DType.String); or tokens [batch, steps]: shape: [null]" }];
 
     /// <inheritdoc/>
     protected override void Build(IReadOnlyList<IReadOnlyList<long?>> inputShapes)
@@ -88,8 +82,9 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
         }
         // TF Hub's names for the 4 scalar-mix numbers.
         bool mixTrains = Mode != ElmoTrainable.None;
-        AddWeight("aggregation/weights", head.Mix.Weights, mixTrains);
-        AddWeight("aggregation/scaling", head.Mix.Gamma, mixTrains);
+        // The head owns its mix and the ElmoModel its bi-LM; Dispose frees both, so none is owned here.
+        AddWeight("aggregation/weights", head.Mix.Weights, mixTrains, owned: false);
+        AddWeight("aggregation/scaling", head.Mix.Gamma, mixTrains, owned: false);
         // With the bi-LM frozen, TF Hub does not expose its variables as layer weights; fine-tuning does.
         if (Mode == ElmoTrainable.All) AddWeights("bilm", elmo.Network, trainable: true);
     }
@@ -161,7 +156,6 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
             head?.Dispose();
             if (options.OwnsModel) elmo.Dispose();
         }
-        // Every registered weight belongs to the head or the ElmoModel, disposed above (or by the caller).
-        base.Dispose(false);
+        base.Dispose(disposing);
     }
 }

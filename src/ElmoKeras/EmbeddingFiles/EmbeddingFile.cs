@@ -35,7 +35,9 @@ public abstract class EmbeddingFile : IDisposable
         return OpenSingle(full);
     }
 
-    internal static EmbeddingFile OpenSingle(string path)
+    /// <summary>Opens exactly the file at <paramref name="path"/> (either layout), never a shard set.</summary>
+    /// <exception cref="EmbeddingFileException">The file is not an embedding file ElmoKeras can read.</exception>
+    public static EmbeddingFile OpenSingle(string path)
     {
         NativeFile file;
         try

@@ -5,13 +5,13 @@ using PureHDF.Selections;
 namespace ElmoKeras.EmbeddingFiles;
 
 /// <summary>The flat layout: rows <c>offsets[i]</c> to <c>offsets[i + 1]</c> of <c>embeddings</c> are sentence i.</summary>
-internal sealed class FlatEmbeddingFile : EmbeddingFile
+public sealed class FlatEmbeddingFile : EmbeddingFile
 {
     private readonly NativeFile file;
     private readonly IH5Dataset embeddings, offsets;
     private readonly ulong[] dims;
 
-    public FlatEmbeddingFile(NativeFile file, string path)
+    internal FlatEmbeddingFile(NativeFile file, string path)
     {
         this.file = file;
         Path = path;
@@ -26,14 +26,19 @@ internal sealed class FlatEmbeddingFile : EmbeddingFile
             throw new EmbeddingFileException($"{path}: '{FlatLayout.OffsetsDataset}' has {string.Join('x', offsetDims)} entries and '{FlatLayout.EmbeddingsDataset}' {dims[0]} rows; the attributes say {Metadata.Sentences} sentences (so {Metadata.Sentences + 1} offsets) and {Metadata.Tokens} tokens.");
     }
 
+    /// <summary>The file's full path.</summary>
     public string Path { get; }
 
+    /// <inheritdoc/>
     public override EmbeddingLayout Layout => EmbeddingLayout.Flat;
 
+    /// <inheritdoc/>
     public override long Count => Metadata.Sentences;
 
+    /// <inheritdoc/>
     public override EmbeddingMetadata Metadata { get; }
 
+    /// <inheritdoc/>
     public override SentenceVectors Read(long index)
     {
         CheckIndex(index, Path);
@@ -72,6 +77,7 @@ internal sealed class FlatEmbeddingFile : EmbeddingFile
     /// <summary>Layers per token (0 for one vector per token) and the width.</summary>
     internal (int Layers, int Width) Shape => dims.Length == 3 ? ((int)dims[1], (int)dims[2]) : (0, (int)dims[1]);
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing) file.Dispose();

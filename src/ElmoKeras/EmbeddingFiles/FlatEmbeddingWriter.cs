@@ -11,7 +11,7 @@ namespace ElmoKeras.EmbeddingFiles;
 /// Call <see cref="Complete"/> after the last sentence; a writer disposed before that leaves a file
 /// that must be deleted, which is why callers write under a temporary name.
 /// </summary>
-internal sealed class FlatEmbeddingWriter : IDisposable
+public sealed class FlatEmbeddingWriter : IDisposable
 {
     private const int TargetChunkBytes = 1 << 20;
     private const int OffsetsChunk = 8192;
@@ -132,6 +132,7 @@ internal sealed class FlatEmbeddingWriter : IDisposable
         pendingOffsetCount = 0;
     }
 
+    /// <summary>Closes the file; before <see cref="Complete"/> it is left incomplete (delete it).</summary>
     public void Dispose()
     {
         if (!completed)

@@ -4,7 +4,7 @@ namespace ElmoKeras.EmbeddingFiles;
 /// Joins flat files that hold consecutive lines into one flat file, copying block by block so memory
 /// stays bounded. (PureHDF cannot write external links or virtual datasets, so a join is a copy.)
 /// </summary>
-internal static class FlatFileJoiner
+public static class FlatFileJoiner
 {
     private const int BlockSentences = 1024;
 

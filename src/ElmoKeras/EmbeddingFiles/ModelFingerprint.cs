@@ -5,10 +5,12 @@ using ElmoKeras.Elmo;
 namespace ElmoKeras.EmbeddingFiles;
 
 /// <summary>Identifies a model's weights by content, wherever they were loaded from (bilm-tf HDF5, TF Hub).</summary>
-internal static class ModelFingerprint
+public static class ModelFingerprint
 {
+    /// <summary>SHA-256 of the weights' names, shapes and values, in lower-case hex: the same for the same weights from any file format.</summary>
     public static string WeightsSha256(ElmoModel model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var weight in ElmoWeightMap.Export(model.Network))
         {

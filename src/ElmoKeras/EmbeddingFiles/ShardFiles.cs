@@ -31,7 +31,7 @@ public static class ShardFiles
     }
 
     /// <summary>Every shard file of <paramref name="output"/> (any count), sorted by count then index.</summary>
-    internal static IReadOnlyList<ShardFile> Find(string output)
+    public static IReadOnlyList<ShardFile> Find(string output)
     {
         string full = System.IO.Path.GetFullPath(output);
         string directory = System.IO.Path.GetDirectoryName(full)!;
@@ -52,7 +52,8 @@ public static class ShardFiles
     /// Opens every shard after checking that they are all there, complete, and made from the same
     /// input, model and settings; throws naming the shard and what differs otherwise.
     /// </summary>
-    internal static List<FlatEmbeddingFile> OpenComplete(string output, IReadOnlyList<ShardFile> shards)
+    /// <exception cref="EmbeddingFileException">A shard is missing, incomplete, or from another input, model or settings.</exception>
+    public static List<FlatEmbeddingFile> OpenComplete(string output, IReadOnlyList<ShardFile> shards)
     {
         int[] counts = shards.Select(s => s.Count).Distinct().ToArray();
         if (counts.Length > 1)

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>The element type of a <see cref="KerasTensor"/>.</summary>
 public enum DType

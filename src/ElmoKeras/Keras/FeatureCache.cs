@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
 /// Features of every example for the layers that can cache them (<see cref="IFeatureCachingLayer"/>)
@@ -20,7 +20,7 @@ internal sealed class FeatureCache : IDisposable
     /// <summary>Whether every layer reading a model input is cached, so batches need no raw inputs.</summary>
     public bool CoversInputs { get; }
 
-    public static FeatureCache? Create(Model model, ModelData[] inputs, int batchSize, ILogger logger, CancellationToken cancellationToken)
+    public static FeatureCache? Create(Model model, BatchSource[] inputs, int batchSize, ILogger logger, CancellationToken cancellationToken)
     {
         var cached = new Dictionary<Node, Tensor>(ReferenceEqualityComparer.Instance);
         bool covers = true;

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
 /// A layer whose output, while it is frozen, is a fixed function of per-example features that are

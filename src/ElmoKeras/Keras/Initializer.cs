@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>How a new weight is filled. Random ones draw from TorchSharp's generator (seed it with <see cref="KerasRandom.SetSeed"/>).</summary>
 public abstract class Initializer

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>Entry points of the Keras-style API, named as in Keras.</summary>
 public static class Keras

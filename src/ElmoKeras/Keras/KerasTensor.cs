@@ -1,4 +1,4 @@
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
 /// A symbolic value in a functional model: its shape (the batch dimension is <c>null</c>), its

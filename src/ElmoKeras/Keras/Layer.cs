@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
 /// The base of every layer, as in Keras: weights are made lazily by <see cref="Build"/> on the
@@ -69,33 +69,65 @@ public abstract class Layer : IDisposable
     /// <summary>
     /// Calls the layer on symbolic inputs, building it if needed, and returns the symbolic output.
     /// </summary>
+    /// <exception cref="ArgumentException">The inputs do not match the layer's <see cref="InputSpecs"/>; the message says how.</exception>
     public KerasTensor Apply(params KerasTensor[] inputs)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(inputs);
-        if (inputs.Length == 0) throw new ArgumentException($"Layer '{Name}' was called with no inputs.", nameof(inputs));
         var shapes = inputs.Select(i => i.Shape).ToArray();
         var dtypes = inputs.Select(i => i.DType).ToArray();
-        CheckInputs(shapes, dtypes);
-        EnsureBuilt(shapes);
+        CheckAndBuild(shapes, dtypes);
         var node = new Node(this, inputs);
         node.Output = new KerasTensor(ComputeOutputShape(shapes), ComputeOutputDType(dtypes), Name, node);
         return node.Output;
     }
 
-    /// <summary>Runs the layer eagerly on concrete values (inference mode unless <paramref name="training"/>).</summary>
+    /// <summary>
+    /// Runs the layer eagerly on concrete values (inference mode unless <paramref name="training"/>),
+    /// building it from the values' shapes on the first call. Inputs are checked as <see cref="Apply"/> checks them.
+    /// </summary>
     public LayerValue Invoke(IReadOnlyList<LayerValue> inputs, bool training = false)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        if (!Built)
-        {
-            var shapes = inputs.Select(v => v.Tensor is { } t ? (IReadOnlyList<long?>)[null, .. t.shape.Skip(1).Select(d => (long?)d)] : (IReadOnlyList<long?>)[null, 1L]).ToArray();
-            EnsureBuilt(shapes);
-        }
-        LayerValue output = Call(inputs, training);
-        Tensor? mask = ComputeMask(inputs, output);
-        return ReferenceEquals(mask, output.Mask) ? output : output.WithMask(mask);
+        ArgumentNullException.ThrowIfNull(inputs);
+        // The batch dimension stays unknown, as in a symbolic shape, so weights never depend on it.
+        var shapes = inputs.Select(v => v.Shape).Select(s => (IReadOnlyList<long?>)[null, .. s.Skip(1)]).ToArray();
+        CheckAndBuild(shapes, inputs.Select(v => v.DType).ToArray());
+        return CallInternal(inputs, training);
     }
+
+    /// <summary>
+    /// What each input must look like, one spec per input, checked by <see cref="Apply"/> and
+    /// <see cref="Invoke"/> before the layer builds or runs; null when the layer takes any number
+    /// of inputs (it then checks them in <see cref="CheckInputs"/>). May change once built (e.g. a
+    /// fixed feature size).
+    /// </summary>
+    public virtual IReadOnlyList<InputSpec>? InputSpecs => null;
+
+    private void CheckAndBuild(IReadOnlyList<IReadOnlyList<long?>> shapes, IReadOnlyList<DType> dtypes)
+    {
+        if (shapes.Count == 0) throw new ArgumentException($"Layer '{Name}' was called with no inputs.");
+        for (int i = 0; i < dtypes.Count; i++)
+            if (dtypes[i] == DType.String && !AcceptsText)
+                throw new ArgumentException($"Layer '{Name}' ({GetType().Name}) expects numeric input, but input {i} is text (dtype string, shape {KerasTensor.FormatShape(shapes[i])}). Put a text layer such as ElmoEmbeddingLayer first.");
+        if (InputSpecs is { } specs)
+        {
+            if (specs.Count != shapes.Count)
+                throw new ArgumentException($"Layer '{Name}' ({GetType().Name}) takes {specs.Count} input{(specs.Count == 1 ? "" : "s")}, got {shapes.Count}.");
+            for (int i = 0; i < specs.Count; i++) specs[i].Check(this, i, shapes[i], dtypes[i], shapes.Count);
+        }
+        CheckInputs(shapes, dtypes);
+        if (Built) return;
+        Build(shapes);
+        Built = true;
+    }
+
+    /// <summary>
+    /// The error for using a layer's weights before it has any: says how to build it. Layers throw it
+    /// from accessors of weights that <see cref="Build"/> creates.
+    /// </summary>
+    protected InvalidOperationException NotBuilt() =>
+        new($"Layer '{Name}' ({GetType().Name}) is not built yet: its weights are made on the first call. Call it on an input first (layer.Apply(Keras.Input(...)) in a model, or layer.Invoke(values)).");
 
     /// <summary>Creates the weights for inputs of <paramref name="inputShapes"/> (batch dimension null).</summary>
     protected virtual void Build(IReadOnlyList<IReadOnlyList<long?>> inputShapes) { }
@@ -118,61 +150,63 @@ public abstract class Layer : IDisposable
     protected virtual Tensor? ComputeMask(IReadOnlyList<LayerValue> inputs, LayerValue output) =>
         output.Mask ?? (SupportsMasking ? inputs[0].Mask : null);
 
-    /// <summary>Checks symbolic inputs before building; throw <see cref="ArgumentException"/> naming the layer.</summary>
-    protected virtual void CheckInputs(IReadOnlyList<IReadOnlyList<long?>> inputShapes, IReadOnlyList<DType> inputTypes)
-    {
-        for (int i = 0; i < inputTypes.Count; i++)
-            if (inputTypes[i] == DType.String && !AcceptsText)
-                throw new ArgumentException($"Layer '{Name}' ({GetType().Name}) expects numeric input, but input {i} is text (dtype string, shape {KerasTensor.FormatShape(inputShapes[i])}). Put a text layer such as ElmoEmbeddingLayer first.");
-    }
+    /// <summary>
+    /// Checks that <see cref="InputSpecs"/> cannot state (e.g. several inputs agreeing with each other),
+    /// after the specs passed; throw <see cref="ArgumentException"/> naming the layer.
+    /// </summary>
+    protected virtual void CheckInputs(IReadOnlyList<IReadOnlyList<long?>> inputShapes, IReadOnlyList<DType> inputTypes) { }
 
     /// <summary>Whether the layer takes text inputs.</summary>
     protected virtual bool AcceptsText => false;
 
-    /// <summary>Creates a weight of <paramref name="shape"/> filled by <paramref name="initializer"/>.</summary>
+    /// <summary>
+    /// Creates a weight of <paramref name="shape"/> filled by <paramref name="initializer"/>. The layer
+    /// owns it: disposing the layer frees it.
+    /// </summary>
     protected Parameter AddWeight(string name, long[] shape, Initializer initializer, bool trainable = true)
     {
         ArgumentNullException.ThrowIfNull(initializer);
         var parameter = new Parameter(initializer.Create(shape));
-        Register(name, parameter, trainable);
+        Register(name, parameter, trainable, owned: true);
         return parameter;
     }
 
-    /// <summary>Registers an existing parameter (e.g. one owned by a TorchSharp module) as a weight of this layer.</summary>
-    protected void AddWeight(string name, Parameter existing, bool trainable)
+    /// <summary>Registers an existing parameter as a weight of this layer.</summary>
+    /// <param name="name">The weight's name within the layer.</param>
+    /// <param name="existing">The parameter.</param>
+    /// <param name="trainable">Whether training changes it.</param>
+    /// <param name="owned">
+    /// True when disposing this layer should free the parameter; false when something else owns it
+    /// (a TorchSharp module or a pretrained model that the layer, or its caller, disposes).
+    /// </param>
+    protected void AddWeight(string name, Parameter existing, bool trainable, bool owned)
     {
         ArgumentNullException.ThrowIfNull(existing);
-        Register(name, existing, trainable);
+        Register(name, existing, trainable, owned);
     }
 
     /// <summary>
-    /// Registers every parameter of an existing TorchSharp module as a weight of this layer, named
-    /// <c>prefix/parameter.path</c>; used to wrap big pretrained modules.
+    /// Registers every parameter of a TorchSharp module as a weight of this layer, named
+    /// <c>prefix/parameter.path</c>; used to wrap big pretrained modules. The parameters stay the
+    /// module's: dispose the module (not its parameters one by one) when the layer is disposed.
     /// </summary>
     protected void AddWeights(string prefix, nn.Module module, bool trainable)
     {
         ArgumentNullException.ThrowIfNull(module);
         foreach (var (name, parameter) in module.named_parameters())
-            Register(prefix.Length == 0 ? name : $"{prefix}/{name}", parameter, trainable);
+            Register(prefix.Length == 0 ? name : $"{prefix}/{name}", parameter, trainable, owned: false);
     }
 
-    private void Register(string name, Parameter parameter, bool trainable)
+    private void Register(string name, Parameter parameter, bool trainable, bool owned)
     {
         if (weights.Any(w => w.Name == name)) throw new InvalidOperationException($"Layer '{Name}' already has a weight named '{name}'.");
-        weights.Add(new Weight(this, name, parameter, trainable));
+        weights.Add(new Weight(this, name, parameter, trainable, owned));
         SyncRequiresGrad();
     }
 
     private void SyncRequiresGrad()
     {
         foreach (Weight weight in weights) weight.Parameter.requires_grad = weight.Trainable;
-    }
-
-    private void EnsureBuilt(IReadOnlyList<IReadOnlyList<long?>> shapes)
-    {
-        if (Built) return;
-        Build(shapes);
-        Built = true;
     }
 
     internal LayerValue CallInternal(IReadOnlyList<LayerValue> inputs, bool training)
@@ -202,17 +236,21 @@ public abstract class Layer : IDisposable
     /// </summary>
     protected internal virtual void OnWeightsChanged() { }
 
-    /// <summary>Frees the layer's native memory.</summary>
+    /// <summary>
+    /// Frees the weights this layer owns (those made by <see cref="AddWeight(string, long[], Initializer, bool)"/>
+    /// or registered with <c>owned: true</c>). Override to dispose modules the layer created, and call the base.
+    /// </summary>
     protected virtual void Dispose(bool disposing)
     {
-        if (disposed) return;
-        disposed = true;
-        if (disposing) foreach (Weight weight in weights) weight.Parameter.Dispose();
+        if (disposing) foreach (Weight weight in weights.Where(w => w.Owned)) weight.Parameter.Dispose();
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
+        // Guarded here so overrides free what they own exactly once, however often Dispose is called.
+        if (disposed) return;
+        disposed = true;
         Dispose(true);
         GC.SuppressFinalize(this);
     }

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
 /// A concrete value flowing between layers: a TorchSharp tensor, or text kept on the host
@@ -31,6 +31,15 @@ public sealed class LayerValue
 
     /// <summary>Examples in the batch.</summary>
     public long BatchSize => Tensor?.shape[0] ?? Strings?.Length ?? Tokens!.Length;
+
+    /// <summary>
+    /// The shape as a layer's <see cref="InputSpec"/> sees it: a tensor's shape; [batch, 1] for one
+    /// string per example (as <c>Keras.Input(shape: [1], dtype: DType.String)</c>); [batch, null] for token lists.
+    /// </summary>
+    public IReadOnlyList<long?> Shape => Tensor is { } t ? t.shape.Select(d => (long?)d).ToArray() : Strings is not null ? [Strings.Length, 1L] : [Tokens!.Length, null];
+
+    /// <summary>The element type as a layer sees it.</summary>
+    public DType DType => Tensor is null ? DType.String : Tensor.dtype is TorchSharp.torch.ScalarType.Int64 or TorchSharp.torch.ScalarType.Int32 ? DType.Int64 : DType.Float32;
 
     /// <summary>Whether the value is text.</summary>
     public bool IsText => Tensor is null;

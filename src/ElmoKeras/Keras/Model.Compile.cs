@@ -1,8 +1,8 @@
-using ElmoKeras.Keras.Losses;
-using ElmoKeras.Keras.Metrics;
-using ElmoKeras.Keras.Optimizers;
+using ElmoKeras.Losses;
+using ElmoKeras.Metrics;
+using ElmoKeras.Optimizers;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 public sealed partial class Model
 {

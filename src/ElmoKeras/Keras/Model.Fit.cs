@@ -1,16 +1,17 @@
-using ElmoKeras.Keras.Callbacks;
-using ElmoKeras.Keras.Metrics;
+using ElmoKeras.Callbacks;
+using ElmoKeras.Metrics;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 public sealed partial class Model
 {
     /// <summary>
     /// Trains the model, as Keras's <c>fit</c>. <paramref name="x"/> is string[] (one text per example),
-    /// string[][] (tokens), float[]/float[,]/int[,] or a Tensor; for several inputs an object[] with one
-    /// such array per input. <paramref name="y"/> is float[], int[], float[,] or a Tensor.
+    /// string[][] (tokens), float[]/float[,]/int[,]/long[,] or a Tensor; for several inputs a
+    /// <see cref="ModelData"/>[] with one such value per input. <paramref name="y"/> is float[], int[],
+    /// float[,] or a Tensor. Tensors passed in stay yours; those made from arrays are freed before it returns.
     /// </summary>
     /// <param name="x">Inputs, one row per example.</param>
     /// <param name="y">Labels, one per example.</param>
@@ -26,7 +27,7 @@ public sealed partial class Model
     /// <exception cref="InvalidOperationException">Not compiled.</exception>
     /// <exception cref="ArgumentException">Bad data: wrong type, count or shape; the message says which.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    public History Fit(object x, object y, int batchSize = 32, int epochs = 1, (object X, object Y)? validationData = null,
+    public History Fit(ModelData x, ModelData y, int batchSize = 32, int epochs = 1, (ModelData X, ModelData Y)? validationData = null,
         double validationSplit = 0, bool shuffle = true, int? seed = null, IEnumerable<Callback>? callbacks = null, int verbose = 1,
         CancellationToken cancellationToken = default)
     {
@@ -36,12 +37,14 @@ public sealed partial class Model
         if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
         if (validationSplit > 0 && validationData is not null) throw new ArgumentException("Pass validationData or validationSplit, not both.");
 
-        ModelData[] inputs = InputData(x, "x");
-        ModelData labels = LabelData(y, inputs[0].Count, "y");
+        using BatchSet train = Prepare(x, y, "x", "y");
+        using BatchSet? validation = validationData is var (vx, vy) ? Prepare(vx, vy, "validationData.X", "validationData.Y") : null;
+        BatchSource[] inputs = train.Inputs;
+        BatchSource labels = train.RequireLabels();
         int[] trainIndex = Enumerable.Range(0, labels.Count).ToArray();
         int[]? valIndex = null;
-        ModelData[]? valInputs = null;
-        ModelData? valLabels = null;
+        BatchSource[]? valInputs = null;
+        BatchSource? valLabels = null;
         if (validationSplit > 0)
         {
             int held = (int)(labels.Count * validationSplit);
@@ -49,10 +52,9 @@ public sealed partial class Model
             trainIndex = trainIndex[..^held];
             (valInputs, valLabels) = (inputs, labels);
         }
-        else if (validationData is var (vx, vy))
+        else if (validation is not null)
         {
-            valInputs = InputData(vx, "validationData.X");
-            valLabels = LabelData(vy, valInputs[0].Count, "validationData.Y");
+            (valInputs, valLabels) = (validation.Inputs, validation.RequireLabels());
             valIndex = Enumerable.Range(0, valLabels.Count).ToArray();
         }
 
@@ -96,13 +98,13 @@ public sealed partial class Model
     }
 
     /// <summary>Loss and metrics on <paramref name="x"/>, <paramref name="y"/>, as Keras's <c>evaluate</c>.</summary>
-    public IReadOnlyDictionary<string, double> Evaluate(object x, object y, int batchSize = 32, CancellationToken cancellationToken = default)
+    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData y, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         EnsureCompiled("evaluate");
-        ModelData[] inputs = InputData(x, "x");
-        ModelData labels = LabelData(y, inputs[0].Count, "y");
-        using var cache = FeatureCache.Create(this, inputs, batchSize, logger, cancellationToken);
-        return RunEpoch(inputs, labels, Enumerable.Range(0, labels.Count).ToArray(), batchSize, train: false, cache, [], cancellationToken);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        using BatchSet data = Prepare(x, y, "x", "y");
+        using var cache = FeatureCache.Create(this, data.Inputs, batchSize, logger, cancellationToken);
+        return RunEpoch(data.Inputs, data.RequireLabels(), Enumerable.Range(0, data.Count).ToArray(), batchSize, train: false, cache, [], cancellationToken);
     }
 
     /// <summary>
@@ -110,12 +112,13 @@ public sealed partial class Model
     /// tensor [examples, ...]. Dispose it, or read it with <c>data&lt;float&gt;()</c>.
     /// </summary>
     /// <exception cref="ArithmeticException">An output is NaN or infinite (weights or inputs with extreme values).</exception>
-    public Tensor Predict(object x, int batchSize = 32, CancellationToken cancellationToken = default)
+    public Tensor Predict(ModelData x, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         if (Outputs.Count != 1) throw new NotSupportedException($"Predict supports models with one output; model '{Name}' has {Outputs.Count}.");
-        ModelData[] inputs = InputData(x, "x");
+        using BatchSet data = Prepare(x, null, "x", null);
+        BatchSource[] inputs = data.Inputs;
         using var noGrad = no_grad();
         // Text is batched by length so recurrent text layers waste no steps on padding; rows go back in order at the end.
         int[] order = TextLengths(inputs[0]) is { } lengths
@@ -147,11 +150,11 @@ public sealed partial class Model
         }
     }
 
-    private static int[]? TextLengths(ModelData data) =>
+    private static int[]? TextLengths(BatchSource data) =>
         data.Strings?.Select(s => s.Count(c => c == ' ') + 1).ToArray() ?? data.Tokens?.Select(t => t.Length).ToArray();
 
     /// <summary>Predictions as a host array [examples, outputs] for a model with a 2-D output.</summary>
-    public float[,] PredictArray(object x, int batchSize = 32, CancellationToken cancellationToken = default)
+    public float[,] PredictArray(ModelData x, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         using Tensor result = Predict(x, batchSize, cancellationToken);
         if (result.dim() != 2) throw new InvalidOperationException($"PredictArray needs a 2-D output; the output has shape [{string.Join(", ", result.shape)}]. Use Predict().");
@@ -160,7 +163,7 @@ public sealed partial class Model
         return array;
     }
 
-    private Dictionary<string, double> RunEpoch(ModelData[] inputs, ModelData labels, int[] order, int batchSize, bool train,
+    private Dictionary<string, double> RunEpoch(BatchSource[] inputs, BatchSource labels, int[] order, int batchSize, bool train,
         FeatureCache? cache, IReadOnlyList<Callback> callbacks, CancellationToken cancellationToken)
     {
         foreach (Metric metric in metrics) metric.Reset();
@@ -201,32 +204,44 @@ public sealed partial class Model
         return logs;
     }
 
-    private ModelData[] InputData(object x, string what)
+    /// <summary>Checks <paramref name="x"/> against the model's inputs (and <paramref name="y"/> against them) and wraps both for batching.</summary>
+    private BatchSet Prepare(ModelData x, ModelData? y, string xName, string? yName)
     {
-        ArgumentNullException.ThrowIfNull(x, what);
-        object[] parts = Inputs.Count == 1 ? [x] : x is object[] array && array.GetType() == typeof(object[]) ? array
-            : throw new ArgumentException($"Model '{Name}' has {Inputs.Count} inputs; pass {what} as an object[] with one array per input.", what);
-        if (parts.Length != Inputs.Count) throw new ArgumentException($"Model '{Name}' has {Inputs.Count} inputs but {what} holds {parts.Length}.", what);
-        var data = new ModelData[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
+        ArgumentNullException.ThrowIfNull(x, xName);
+        IReadOnlyList<ModelData> parts = x.Parts;
+        if (Inputs.Count > 1 && !x.IsMultiInput)
+            throw new ArgumentException($"Model '{Name}' has {Inputs.Count} inputs; pass {xName} as a ModelData[] with one value per input (got {x.Form}).", xName);
+        if (parts.Count != Inputs.Count) throw new ArgumentException($"Model '{Name}' has {Inputs.Count} inputs but {xName} holds {parts.Count}.", xName);
+        if (y is not null && y.IsMultiInput) throw new ArgumentException($"{yName} must be one array of labels, not {y.Form}.", yName);
+        var sources = new List<BatchSource>();
+        try
         {
-            data[i] = ModelData.From(parts[i], what);
-            KerasTensor input = Inputs[i];
-            if ((input.DType == DType.String) != data[i].IsText)
-                throw new ArgumentException($"Input '{input.Name}' has dtype {input.DType.ToString().ToLowerInvariant()} but {what} holds {(data[i].IsText ? "text" : "numbers")}.", what);
-            if (!data[i].IsText && input.Rank - 1 != data[i].ExampleShape.Length)
-                throw new ArgumentException($"Input '{input.Name}' expects examples of shape {KerasTensor.FormatShape(input.Shape.Skip(1).ToArray())}, but {what} has examples of shape [{string.Join(", ", data[i].ExampleShape)}] (rank {data[i].ExampleShape.Length + 1} data for a rank {input.Rank} input).", what);
-            if (data[i].Count != data[0].Count)
-                throw new ArgumentException($"All inputs need the same number of examples; input 0 has {data[0].Count}, input {i} has {data[i].Count}.", what);
+            for (int i = 0; i < parts.Count; i++)
+            {
+                BatchSource source = BatchSource.From(parts[i], xName);
+                sources.Add(source);
+                KerasTensor input = Inputs[i];
+                if ((input.DType == DType.String) != source.IsText)
+                    throw new ArgumentException($"Input '{input.Name}' has dtype {input.DType.ToString().ToLowerInvariant()} but {xName} holds {(source.IsText ? "text" : "numbers")} ({parts[i].Form}).", xName);
+                if (!source.IsText && input.Rank - 1 != source.ExampleShape.Length)
+                    throw new ArgumentException($"Input '{input.Name}' expects examples of shape {KerasTensor.FormatShape(input.Shape.Skip(1).ToArray())}, but {xName} has examples of shape [{string.Join(", ", source.ExampleShape)}] (rank {source.ExampleShape.Length + 1} data for a rank {input.Rank} input).", xName);
+                if (source.Count != sources[0].Count)
+                    throw new ArgumentException($"All inputs need the same number of examples; input 0 has {sources[0].Count}, input {i} has {source.Count}.", xName);
+            }
+            BatchSource? labels = null;
+            if (y is not null)
+            {
+                labels = BatchSource.From(y, yName!);
+                sources.Add(labels);
+                if (labels.IsText) throw new ArgumentException($"{yName} must be numeric labels (float[], int[], float[,] or a Tensor), not text.", yName);
+                if (labels.Count != sources[0].Count) throw new ArgumentException($"{yName} has {labels.Count} labels but the inputs have {sources[0].Count} examples.", yName);
+            }
+            return new BatchSet(sources.Take(parts.Count).ToArray(), labels);
         }
-        return data;
-    }
-
-    private static ModelData LabelData(object y, int count, string what)
-    {
-        ModelData labels = ModelData.From(y, what);
-        if (labels.IsText) throw new ArgumentException($"{what} must be numeric labels (float[], int[], float[,] or a Tensor), not text.", what);
-        if (labels.Count != count) throw new ArgumentException($"{what} has {labels.Count} labels but the inputs have {count} examples.", what);
-        return labels;
+        catch
+        {
+            foreach (BatchSource source in sources) source.Dispose();
+            throw;
+        }
     }
 }

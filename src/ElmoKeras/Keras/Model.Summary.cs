@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 public sealed partial class Model
 {

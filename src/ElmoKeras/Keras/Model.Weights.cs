@@ -1,7 +1,7 @@
 using ElmoKeras.Weights;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 public sealed partial class Model
 {

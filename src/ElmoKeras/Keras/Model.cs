@@ -1,12 +1,12 @@
-using ElmoKeras.Keras.Callbacks;
-using ElmoKeras.Keras.Losses;
-using ElmoKeras.Keras.Metrics;
-using ElmoKeras.Keras.Optimizers;
+using ElmoKeras.Callbacks;
+using ElmoKeras.Losses;
+using ElmoKeras.Metrics;
+using ElmoKeras.Optimizers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
 /// A functional model: the graph of layers between <see cref="Inputs"/> and <see cref="Outputs"/>,

@@ -1,79 +1,90 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>
-/// One input's or the labels' data for Fit/Evaluate/Predict, in any of the forms the API accepts,
-/// sliced into batches by example index.
+/// The data a model takes in <see cref="Model.Fit"/>, <see cref="Model.Evaluate"/> and
+/// <see cref="Model.Predict"/>: one input's examples or the labels, one row per example. You rarely
+/// name this type: arrays and tensors convert to it implicitly, so <c>model.Fit(texts, labels)</c>
+/// compiles for the forms a model can use and anything else fails at compile time.
+/// For a model with several inputs pass one per input: <c>model.Fit(new ModelData[] { texts, ids }, labels)</c>.
 /// </summary>
-internal sealed class ModelData
+/// <remarks>
+/// The wrapper only references what it was given: a <see cref="Tensor"/> passed in stays the
+/// caller's to dispose, and the tensors a model makes from arrays are disposed when the call returns.
+/// </remarks>
+public sealed class ModelData
 {
-    private readonly string[]? strings;
-    private readonly string[][]? tokens;
-    private readonly Tensor? tensor;
-
-    private ModelData(string[]? strings, string[][]? tokens, Tensor? tensor, int count)
+    private ModelData(object value, int count, string form)
     {
-        this.strings = strings;
-        this.tokens = tokens;
-        this.tensor = tensor;
+        Value = value;
         Count = count;
+        Form = form;
     }
 
+    /// <summary>Number of examples (rows); for several inputs, the first input's.</summary>
     public int Count { get; }
-    public bool IsText => tensor is null;
-    public string[]? Strings => strings;
-    public string[][]? Tokens => tokens;
 
-    /// <summary>
-    /// Accepts string[], string[][], float[], float[,], int[], int[,], long[,] or a Tensor (first dimension = examples).
-    /// </summary>
-    public static ModelData From(object data, string what)
+    /// <summary>Whether this holds one value per model input (<see cref="Parts"/>) rather than one input's data.</summary>
+    public bool IsMultiInput => Value is ModelData[];
+
+    /// <summary>The per-input parts of multi-input data; a single part otherwise.</summary>
+    public IReadOnlyList<ModelData> Parts => Value as ModelData[] ?? [this];
+
+    /// <summary>The array or tensor given.</summary>
+    internal object Value { get; }
+
+    /// <summary>What was given, for error messages (e.g. <c>float[,]</c>).</summary>
+    internal string Form { get; }
+
+    /// <summary>One text per example (split on spaces by text layers).</summary>
+    public static implicit operator ModelData(string[] texts) => new(texts ?? throw new ArgumentNullException(nameof(texts)), texts.Length, "string[]");
+
+    /// <summary>One token list per example.</summary>
+    public static implicit operator ModelData(string[][] tokens) => new(tokens ?? throw new ArgumentNullException(nameof(tokens)), tokens.Length, "string[][]");
+
+    /// <summary>One number per example (labels, or a one-feature input).</summary>
+    public static implicit operator ModelData(float[] values) => new(values ?? throw new ArgumentNullException(nameof(values)), values.Length, "float[]");
+
+    /// <summary>One number per example, converted to float32.</summary>
+    public static implicit operator ModelData(double[] values) => new(values ?? throw new ArgumentNullException(nameof(values)), values.Length, "double[]");
+
+    /// <summary>Rows of features [examples, features].</summary>
+    public static implicit operator ModelData(float[,] values) => new(values ?? throw new ArgumentNullException(nameof(values)), values.GetLength(0), "float[,]");
+
+    /// <summary>One integer per example (class labels).</summary>
+    public static implicit operator ModelData(int[] values) => new(values ?? throw new ArgumentNullException(nameof(values)), values.Length, "int[]");
+
+    /// <summary>Rows of token ids [examples, steps] (stored as int64, as <c>Embedding</c> expects).</summary>
+    public static implicit operator ModelData(int[,] values) => new(values ?? throw new ArgumentNullException(nameof(values)), values.GetLength(0), "int[,]");
+
+    /// <summary>One integer per example.</summary>
+    public static implicit operator ModelData(long[] values) => new(values ?? throw new ArgumentNullException(nameof(values)), values.Length, "long[]");
+
+    /// <summary>Rows of token ids [examples, steps].</summary>
+    public static implicit operator ModelData(long[,] values) => new(values ?? throw new ArgumentNullException(nameof(values)), values.GetLength(0), "long[,]");
+
+    /// <summary>A tensor whose first dimension is the examples. The caller keeps ownership.</summary>
+    public static implicit operator ModelData(Tensor tensor)
     {
-        return data switch
-        {
-            null => throw new ArgumentNullException(what, $"{what} is null."),
-            string[] s => new ModelData(s, null, null, s.Length),
-            string[][] t => new ModelData(null, t, null, t.Length),
-            float[] f => Tensor(tensor(f), what),
-            float[,] f => Tensor(tensor(f), what),
-            double[] d => Tensor(tensor(d).to_type(ScalarType.Float32), what),
-            int[] i => Tensor(tensor(i), what),
-            int[,] i => Tensor(tensor(i).to_type(ScalarType.Int64), what),
-            long[] l => Tensor(tensor(l), what),
-            long[,] l => Tensor(tensor(l), what),
-            Tensor t => Tensor(t.alias(), what),
-            _ => throw new ArgumentException($"{what} of type {data.GetType().Name} is not supported; pass string[], string[][], float[], float[,], int[], int[,], long[,] or a Tensor.", what),
-        };
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.dim() == 0) throw new ArgumentException("A scalar tensor is not data; expected one row per example (first dimension = examples).", nameof(tensor));
+        return new ModelData(tensor, checked((int)tensor.shape[0]), $"Tensor {tensor.dtype} [{string.Join(", ", tensor.shape)}]");
+    }
 
-        static ModelData Tensor(Tensor t, string what)
+    /// <summary>One value per model input, in the order of <see cref="Model.Inputs"/>.</summary>
+    public static implicit operator ModelData(ModelData[] inputs) => Of(inputs);
+
+    /// <summary>One value per model input, in the order of <see cref="Model.Inputs"/>.</summary>
+    public static ModelData Of(params ModelData[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Length == 0) throw new ArgumentException("Multi-input data needs at least one part.", nameof(inputs));
+        for (int i = 0; i < inputs.Length; i++)
         {
-            if (t.dim() == 0) throw new ArgumentException($"{what} is a scalar; expected one row per example.", what);
-            return new ModelData(null, null, t.DetachFromDisposeScope(), (int)t.shape[0]);
+            if (inputs[i] is null) throw new ArgumentNullException(nameof(inputs), $"Input {i} of the multi-input data is null.");
+            if (inputs[i].IsMultiInput) throw new ArgumentException($"Input {i} of the multi-input data is itself multi-input; nest only one level.", nameof(inputs));
         }
+        return new ModelData(inputs.ToArray(), inputs[0].Count, $"ModelData[{inputs.Length}]");
     }
-
-    /// <summary>The examples at <paramref name="indices"/> as a layer value (tensors on <paramref name="device"/>).</summary>
-    public LayerValue Take(int[] indices, Device device)
-    {
-        if (strings is not null) return LayerValue.FromStrings(indices.Select(i => strings[i]).ToArray());
-        if (tokens is not null) return LayerValue.FromTokens(indices.Select(i => tokens[i]).ToArray());
-        using Tensor index = TorchSharp.torch.tensor(indices.Select(i => (long)i).ToArray(), device: tensor!.device);
-        return LayerValue.FromTensor(tensor.index_select(0, index).to(device));
-    }
-
-    /// <summary>Labels at <paramref name="indices"/> as a tensor of <paramref name="type"/>.</summary>
-    public Tensor TakeLabels(int[] indices, ScalarType type, Device device)
-    {
-        if (tensor is null) throw new ArgumentException("Labels must be numeric (float[], int[], float[,] or a Tensor), not text.");
-        using Tensor index = TorchSharp.torch.tensor(indices.Select(i => (long)i).ToArray(), device: tensor.device);
-        using Tensor picked = tensor.index_select(0, index);
-        return picked.to(type, device);
-    }
-
-    /// <summary>The element type of the data as a model input sees it.</summary>
-    public DType DType => tensor is null ? DType.String : tensor.dtype is ScalarType.Int64 or ScalarType.Int32 ? DType.Int64 : DType.Float32;
-
-    /// <summary>The shape per example (without the batch dimension), for checks.</summary>
-    public long[] ExampleShape => tensor is null ? [] : tensor.shape[1..];
 }

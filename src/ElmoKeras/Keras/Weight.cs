@@ -1,12 +1,13 @@
 using TorchSharp.Modules;
 
-namespace ElmoKeras.Keras;
+namespace ElmoKeras;
 
 /// <summary>One variable of a layer: a TorchSharp parameter with a Keras-style name.</summary>
 public sealed class Weight
 {
-    internal Weight(Layer layer, string name, Parameter parameter, bool trainable)
+    internal Weight(Layer layer, string name, Parameter parameter, bool trainable, bool owned)
     {
+        Owned = owned;
         Layer = layer;
         Name = name;
         Parameter = parameter;
@@ -29,6 +30,9 @@ public sealed class Weight
     public bool Trainable => OwnTrainable && Layer.Trainable;
 
     internal bool OwnTrainable { get; }
+
+    /// <summary>Whether disposing <see cref="Layer"/> frees this weight (else another object owns it).</summary>
+    internal bool Owned { get; }
 
     /// <summary>The shape.</summary>
     public long[] Shape => Parameter.shape;

@@ -1,4 +1,5 @@
 using PureHDF;
+using ElmoKeras.IO;
 
 namespace ElmoKeras.Weights;
 
@@ -8,7 +9,7 @@ namespace ElmoKeras.Weights;
 /// <c>sha256</c> attribute (SHA-256 of its float32 little-endian values) and the root an
 /// <c>elmokeras_checksums</c> attribute; <see cref="Hdf5WeightSource"/> verifies them, other readers ignore them.
 /// </summary>
-public static class Hdf5WeightWriter
+internal static class Hdf5WeightWriter
 {
     /// <summary>
     /// Writes <paramref name="arrays"/> to <paramref name="path"/>. The file is written under a

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 using ElmoKeras.Data;
+using ElmoKeras.IO;
 
 namespace ElmoKeras.Fuzz.Targets;
 

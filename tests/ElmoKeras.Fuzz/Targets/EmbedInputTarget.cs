@@ -4,6 +4,7 @@ using ElmoCli.Embed;
 using ElmoKeras.Weights;
 using PureHDF;
 using PureHDF.VOL.Native;
+using ElmoKeras.Elmo;
 
 namespace ElmoKeras.Fuzz.Targets;
 
@@ -14,7 +15,7 @@ internal sealed class EmbedInputTarget : FuzzTarget
 
     public override string Name => "embed-input";
     public override string Description => "`elmo embed` input text → output HDF5 checked finite";
-    public override IReadOnlyList<Type> Documented => [typeof(FormatException), typeof(WeightFormatException), typeof(ArithmeticException)];
+    public override IReadOnlyList<Type> Documented => [typeof(FormatException), typeof(WeightFormatException), typeof(ElmoOptionsException), typeof(ArithmeticException)];
 
     public override void Prepare(string workDirectory) =>
         original = Encoding.UTF8.GetBytes(string.Join('\n', ElmoFixture.Sentences.Select(s => string.Join(' ', s))) + "\nA third line , with commas .\n");

@@ -12,7 +12,7 @@ internal sealed class Hdf5WeightsTarget : FuzzTarget
 
     public override string Name => "bilm-hdf5";
     public override string Description => "bilm-tf HDF5 weights → `ElmoModel.Load` + `Embed`";
-    public override IReadOnlyList<Type> Documented => [typeof(WeightFormatException), typeof(ArithmeticException)];
+    public override IReadOnlyList<Type> Documented => [typeof(WeightFormatException), typeof(ElmoOptionsException), typeof(ArithmeticException)];
 
     public override void Prepare(string workDirectory)
     {

@@ -14,7 +14,7 @@ internal sealed class HubModuleTarget : FuzzTarget
 
     public override string Name => "hub-module";
     public override string Description => "TF Hub module folder → `ElmoModel.FromHub` + `Embed`";
-    public override IReadOnlyList<Type> Documented => [typeof(WeightFormatException), typeof(ArithmeticException)];
+    public override IReadOnlyList<Type> Documented => [typeof(WeightFormatException), typeof(ElmoOptionsException), typeof(ArithmeticException)];
 
     private static string ToHubName(string name)
     {

@@ -1,6 +1,7 @@
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Layers;
 using ElmoKeras.Weights;
+using ElmoKeras.Elmo;
 
 namespace ElmoKeras.Fuzz.Targets;
 
@@ -17,12 +18,12 @@ internal sealed class KerasWeightsTarget : FuzzTarget
 
     public override string Name => "keras-weights";
     public override string Description => "`SaveWeights` HDF5 → `Model.LoadWeights` + `Predict`";
-    public override IReadOnlyList<Type> Documented => [typeof(WeightFormatException), typeof(ArithmeticException)];
+    public override IReadOnlyList<Type> Documented => [typeof(WeightFormatException), typeof(ElmoOptionsException), typeof(ArithmeticException)];
 
     private static Model Build(int seed)
     {
         KerasRandom.SetSeed(seed);
-        var input = ElmoKeras.Keras.Keras.Input([3]);
+        var input = Keras.Input([3]);
         return new Model(input, new Dense(1, "sigmoid").Apply(new Dense(8, "tanh").Apply(input)), name: "fuzz");
     }
 

@@ -19,7 +19,7 @@ internal sealed class OptionsTarget : FuzzTarget
 
     public override string Name => "options";
     public override string Description => "`options.json` → `ElmoModel.Load` + `Embed`";
-    public override IReadOnlyList<Type> Documented => [typeof(WeightFormatException), typeof(ArithmeticException)];
+    public override IReadOnlyList<Type> Documented => [typeof(WeightFormatException), typeof(ElmoOptionsException), typeof(ArithmeticException)];
 
     public override void Prepare(string workDirectory)
     {

@@ -63,7 +63,8 @@ public sealed class BenchAndRandomModelTests : IDisposable
     {
         WritePositiveReviews("a good film , well made and moving", "great");
         ElmoModel Create(TorchSharp.torch.ScalarType type) => ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights, new ElmoModelSettings { ComputeType = type });
-        DriftResult drift = DriftBench.Run(Create, new BenchSettings(dir, Count: 2, Threads: 1), CancellationToken.None);
+        using ElmoModel full = Create(TorchSharp.torch.ScalarType.Float32), half = Create(TorchSharp.torch.ScalarType.BFloat16);
+        DriftResult drift = DriftBench.Run(full, half, new BenchSettings(dir, Count: 2, Threads: 1), CancellationToken.None);
         Assert.Equal(9, drift.Tokens);
         // bf16 keeps about two significant digits: close to float32, never identical.
         Assert.InRange(drift.MaxAbsDifference, 1e-5, 0.1);
@@ -78,7 +79,7 @@ public sealed class BenchAndRandomModelTests : IDisposable
     {
         WritePositiveReviews("a good film , well made and moving", "great", "great great fun", "one two three four five six seven");
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
-        ProfileResult profile = ProfileBench.Run(elmo, new BenchSettings(dir, Count: 4, BatchSize: 2, Threads: 1), CancellationToken.None);
+        ElmoProfile profile = ProfileBench.Run(elmo, new BenchSettings(dir, Count: 4, BatchSize: 2, Threads: 1), CancellationToken.None);
         // Batches of 2 by length, [1, 3] and [7, 8] tokens: the second is the costlier.
         Assert.Equal(2, profile.Rows);
         Assert.Equal(8, profile.MaxTokens);
@@ -107,6 +108,19 @@ public sealed class BenchAndRandomModelTests : IDisposable
         BenchResult result = new BenchJob(elmo, new BenchSettings(dir, Count: 1, Mode: BenchMode.Train, Threads: 1)).Run(CancellationToken.None);
         Assert.Equal("train", result.Mode);
         Assert.Equal(2, result.Tokens);
+
+        // The backward pass ran: the bench reports the gradient of the mean output, which matches one computed here.
+        using var reference = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        reference.Network.train();
+        var (layers, _) = reference.Forward(reference.CreateBatch([["good", "film"]]));
+        layers.mean().backward();
+        double expected = Math.Sqrt(reference.Network.parameters().Select(p => p.grad).OfType<TorchSharp.torch.Tensor>().Sum(g => g.square().sum().item<float>()));
+        Assert.True(expected > 0);
+        Assert.NotNull(result.GradientNorm);
+        Assert.Equal(expected, result.GradientNorm.Value, 1e-4 * expected);
+        Assert.Equal(result.GradientNorm.Value, JsonDocument.Parse(result.ToJson()).RootElement.GetProperty("gradient_norm").GetDouble());
+        // Embedding computes no gradient.
+        Assert.Null(new BenchJob(elmo, new BenchSettings(dir, Count: 1, Threads: 1)).Run(CancellationToken.None).GradientNorm);
     }
 
     [Fact]

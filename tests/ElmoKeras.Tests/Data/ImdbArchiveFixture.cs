@@ -1,4 +1,5 @@
 using ElmoKeras.Data;
+using ElmoKeras.Tests.TestSupport;
 
 namespace ElmoKeras.Tests.Data;
 

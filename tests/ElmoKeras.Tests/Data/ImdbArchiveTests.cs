@@ -1,5 +1,6 @@
 using ElmoKeras.Data;
 using Microsoft.Data.Analysis;
+using ElmoKeras.IO;
 
 namespace ElmoKeras.Tests.Data;
 

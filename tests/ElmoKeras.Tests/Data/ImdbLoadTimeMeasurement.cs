@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ElmoKeras.Data;
+using ElmoKeras.Tests.TestSupport;
 
 namespace ElmoKeras.Tests.Data;
 

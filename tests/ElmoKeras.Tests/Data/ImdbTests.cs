@@ -2,6 +2,8 @@ using System.Text;
 using ElmoKeras.Data;
 using Microsoft.Data.Analysis;
 using Microsoft.Extensions.Logging;
+using ElmoKeras.IO;
+using ElmoKeras.Tests.TestSupport;
 
 namespace ElmoKeras.Tests.Data;
 

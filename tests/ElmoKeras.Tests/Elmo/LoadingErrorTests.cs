@@ -76,7 +76,7 @@ public sealed class LoadingErrorTests : IDisposable
     {
         string options = Path.Combine(dir, "options.json");
         File.WriteAllText(options, File.ReadAllText(Fixtures.ElmoOptions).Replace(find, replace));
-        var ex = Assert.Throws<WeightFormatException>(() => ElmoOptions.Load(options));
+        var ex = Assert.Throws<ElmoOptionsException>(() => ElmoOptions.Load(options));
         Assert.Contains(options, ex.Message);
         Assert.Contains(expected, ex.Message);
     }

@@ -2,8 +2,8 @@ using System.CommandLine;
 using ElmoCli;
 using ElmoCli.Embed;
 using ElmoKeras.Elmo;
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Layers;
 using ElmoKeras.Tests.TestSupport;
 using ElmoKeras.Weights;
 
@@ -58,7 +58,7 @@ public sealed class NonFiniteOutputTests : IDisposable
     public void PredictRefusesNonFiniteOutputs()
     {
         KerasRandom.SetSeed(3);
-        var input = ElmoKeras.Keras.Keras.Input([3]);
+        var input = Keras.Input([3]);
         using var model = new Model(input, new Dense(1).Apply(input), name: "linear");
         string path = Path.Combine(dir, "huge.weights.h5");
         Hdf5WeightWriter.Write(path, model.Weights.Select(w => new WeightArray(w.Path, w.Shape, Enumerable.Repeat(3e38f, (int)w.Shape.Aggregate(1L, (a, b) => a * b)).ToArray())));

@@ -32,7 +32,7 @@ public sealed class OptionsLimitsTests : IDisposable
     {
         string path = Path.Combine(dir, "options.json");
         File.WriteAllText(path, json);
-        var ex = Assert.Throws<WeightFormatException>(() => ElmoOptions.Load(path));
+        var ex = Assert.Throws<ElmoOptionsException>(() => ElmoOptions.Load(path));
         Assert.Contains(path, ex.Message);
         Assert.Contains(expected, ex.Message);
     }
@@ -41,7 +41,7 @@ public sealed class OptionsLimitsTests : IDisposable
     public void FilterEntryWithAStringIsTyped()
     {
         string path = WriteOptions(n => n["char_cnn"]!["filters"]![0] = new JsonArray("1", 4));
-        var ex = Assert.Throws<WeightFormatException>(() => ElmoOptions.Load(path));
+        var ex = Assert.Throws<ElmoOptionsException>(() => ElmoOptions.Load(path));
         Assert.Contains("'char_cnn.filters[0]' must be a [width, count] pair of integers, got [\"1\",4]", ex.Message);
     }
 
@@ -50,7 +50,7 @@ public sealed class OptionsLimitsTests : IDisposable
     {
         string path = Path.Combine(dir, "options.json");
         File.WriteAllText(path, File.ReadAllText(Fixtures.ElmoOptions).Replace("\"n_layers\": 2", "\"n_layers\": 2, \"n_layers\": 3"));
-        var ex = Assert.Throws<WeightFormatException>(() => ElmoOptions.Load(path));
+        var ex = Assert.Throws<ElmoOptionsException>(() => ElmoOptions.Load(path));
         Assert.Contains("'lstm' sets 'n_layers' twice", ex.Message);
     }
 
@@ -64,7 +64,7 @@ public sealed class OptionsLimitsTests : IDisposable
     {
         string path = WriteOptions(n => n[section]![key] = value);
         var clock = Stopwatch.StartNew();
-        var ex = Assert.Throws<WeightFormatException>(() => ElmoModel.Load(path, Fixtures.ElmoWeights));
+        var ex = Assert.Throws<ElmoOptionsException>(() => ElmoModel.Load(path, Fixtures.ElmoWeights));
         Assert.Contains(expected, ex.Message);
         Assert.True(ex.Message.Length < 2000, $"message of {ex.Message.Length} characters");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
@@ -78,7 +78,7 @@ public sealed class OptionsLimitsTests : IDisposable
             n["lstm"]!["dim"] = 65536;
             n["lstm"]!["projection_dim"] = 65536;
         });
-        var ex = Assert.Throws<WeightFormatException>(() => ElmoOptions.Load(path));
+        var ex = Assert.Throws<ElmoOptionsException>(() => ElmoOptions.Load(path));
         Assert.Contains("parameters, more than the 1,000,000,000 allowed", ex.Message);
     }
 
@@ -95,7 +95,7 @@ public sealed class OptionsLimitsTests : IDisposable
         });
         long before = GC.GetTotalAllocatedBytes();
         var clock = Stopwatch.StartNew();
-        var ex = Assert.Throws<WeightFormatException>(() => ElmoModel.Load(path, Fixtures.ElmoWeights));
+        var ex = Assert.Throws<ElmoOptionsException>(() => ElmoModel.Load(path, Fixtures.ElmoWeights));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
         Assert.True(GC.GetTotalAllocatedBytes() - before < 100_000_000, "the model was allocated before the check");
         Assert.Contains("does not match the ELMo options", ex.Message);
@@ -108,7 +108,7 @@ public sealed class OptionsLimitsTests : IDisposable
     {
         string path = Path.Combine(dir, "options.json");
         File.WriteAllText(path, File.ReadAllText(Fixtures.ElmoOptions).Replace("\"cell_clip\": 3", "\"cell_clip\": 1e39"));
-        var ex = Assert.Throws<WeightFormatException>(() => ElmoOptions.Load(path));
+        var ex = Assert.Throws<ElmoOptionsException>(() => ElmoOptions.Load(path));
         Assert.Contains("'lstm.cell_clip' must be a finite number or null", ex.Message);
     }
 }

@@ -109,8 +109,18 @@ public sealed class PretrainerTests(ITestOutputHelper output) : IDisposable
     public void DropoutActsOnlyInTraining()
     {
         List<string[]> train = Corpus(300, 1), heldOut = Corpus(100, 2);
-        using var trainer = new ElmoPretrainer(Tiny, Vocabulary.Build(train, 50), new PretrainOptions { BatchSize = 4, UnrollSteps = 5, Dropout = 0.5 });
-        trainer.Train(train, steps: 5);
+        Vocabulary vocabulary = Vocabulary.Build(train, 50);
+        var settings = new PretrainOptions { BatchSize = 4, UnrollSteps = 5, Dropout = 0.5 };
+        using var trainer = new ElmoPretrainer(Tiny, vocabulary, settings);
+        using var withoutDropout = new ElmoPretrainer(Tiny, vocabulary, settings with { Dropout = 0 });
+        // The same seed gives the same weights: evaluation does not see the dropout setting...
+        Assert.Equal(withoutDropout.Perplexity(heldOut), trainer.Perplexity(heldOut));
+        // ...and a training step does: on the same weights and window, dropout changes the loss.
+        double lossWith = trainer.Train(train, steps: 1).Loss, lossWithout = withoutDropout.Train(train, steps: 1).Loss;
+        output.WriteLine($"first step's loss: {lossWith:F4} with dropout 0.5, {lossWithout:F4} without");
+        Assert.NotEqual(lossWithout, lossWith);
+
+        trainer.Train(train, steps: 4);
         Assert.Equal(trainer.Perplexity(heldOut), trainer.Perplexity(heldOut));
         string[][] probe = [["a", "dog", "sees", "green", "tea"]];
         trainer.Model.ResetStates();

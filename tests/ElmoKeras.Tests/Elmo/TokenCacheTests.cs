@@ -1,7 +1,7 @@
 using ElmoKeras.Elmo;
 using ElmoKeras.ElmoLayer;
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Layers;
 using ElmoKeras.Tests.TestSupport;
 using static TorchSharp.torch;
 
@@ -142,7 +142,7 @@ public sealed class TokenCacheTests : IDisposable
 
     private static Model Build(ElmoModel elmo)
     {
-        var input = ElmoKeras.Keras.Keras.Input([1], DType.String);
+        var input = Keras.Input([1], DType.String);
         var embedding = new ElmoEmbeddingLayer(elmo, trainable: ElmoTrainable.All, name: "elmo").Apply(input);
         var output = new Dense(1, "sigmoid", name: "out").Apply(embedding);
         return new Model(input, output);

@@ -1,7 +1,7 @@
 using ElmoKeras.Elmo;
 using ElmoKeras.ElmoLayer;
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Layers;
 using ElmoKeras.Tests.TestSupport;
 using static TorchSharp.torch;
 
@@ -14,11 +14,11 @@ public class ElmoEmbeddingLayerTests
 
     private static (Model Model, ElmoEmbeddingLayer Layer) Build(ElmoModel elmo, ElmoTrainable trainable)
     {
-        var input = ElmoKeras.Keras.Keras.Input([1], DType.String);
+        var input = Keras.Input([1], DType.String);
         var layer = new ElmoEmbeddingLayer(elmo, trainable: trainable);
         var output = new Dense(1, "sigmoid").Apply(layer.Apply(input));
         var model = new Model(input, output);
-        model.Compile(new ElmoKeras.Keras.Optimizers.Sgd(learningRate: 0.5), new ElmoKeras.Keras.Losses.BinaryCrossentropy());
+        model.Compile(new ElmoKeras.Optimizers.Sgd(learningRate: 0.5), new ElmoKeras.Losses.BinaryCrossentropy());
         return (model, layer);
     }
 
@@ -80,7 +80,7 @@ public class ElmoEmbeddingLayerTests
     {
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
         using var layer = new ElmoEmbeddingLayer(elmo, ElmoOutput.Elmo);
-        var input = ElmoKeras.Keras.Keras.Input([null], DType.String);
+        var input = Keras.Input([null], DType.String);
         KerasTensor output = layer.Apply(input);
         Assert.Equal([null, null, 32L], output.Shape);
         LayerValue padded = layer.Invoke([LayerValue.FromTokens([["a", "good", "film", "--PAD--", "--PAD--"], ["bad", "--PAD--", "--PAD--", "--PAD--", "--PAD--"]])]);
@@ -115,7 +115,7 @@ public class ElmoEmbeddingLayerTests
     public void GruOnTheElmoSequenceOutputTrains()
     {
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
-        var input = ElmoKeras.Keras.Keras.Input([1], DType.String);
+        var input = Keras.Input([1], DType.String);
         var sequence = new ElmoEmbeddingLayer(elmo, ElmoOutput.Elmo).Apply(input);
         var recurrent = new Bidirectional(new GRU(8)).Apply(sequence);
         var output = new Dense(1, "sigmoid").Apply(recurrent);
@@ -132,7 +132,7 @@ public class ElmoEmbeddingLayerTests
     {
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
         using var layer = new ElmoEmbeddingLayer(elmo);
-        var ex = Assert.Throws<ArgumentException>(() => layer.Apply(ElmoKeras.Keras.Keras.Input([10])));
+        var ex = Assert.Throws<ArgumentException>(() => layer.Apply(Keras.Input([10])));
         Assert.Contains("expects text", ex.Message);
         Assert.Contains("received dtype float32", ex.Message);
     }
@@ -153,7 +153,7 @@ public class PredictBucketingTests
     public void PredictBatchesTextByLengthButReturnsRowsInInputOrder()
     {
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
-        var input = ElmoKeras.Keras.Keras.Input([1], DType.String);
+        var input = Keras.Input([1], DType.String);
         var output = new Dense(2).Apply(new ElmoEmbeddingLayer(elmo).Apply(input));
         using var model = new Model(input, output);
         string[] texts = ["a much longer review than the others here", "short", "mid length text", "x y"];

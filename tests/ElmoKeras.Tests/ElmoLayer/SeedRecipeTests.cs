@@ -1,8 +1,8 @@
 using ElmoKeras.Data;
 using ElmoKeras.Elmo;
 using ElmoKeras.ElmoLayer;
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Layers;
 using ElmoKeras.Tests.Data;
 using ElmoKeras.Tests.TestSupport;
 using Microsoft.Data.Analysis;
@@ -31,7 +31,7 @@ public sealed class SeedRecipeTests(ImdbArchiveFixture imdb, ITestOutputHelper o
 
     private static Model BuildSeedModel(ElmoModel elmo, ElmoLayerOptions? options = null)
     {
-        var input = ElmoKeras.Keras.Keras.Input([1], DType.String);
+        var input = Keras.Input([1], DType.String);
         var embedding = new ElmoEmbeddingLayer(elmo, options: options).Apply(input);
         var dense = new Dense(256, activation: "relu").Apply(embedding);
         var pred = new Dense(1, activation: "sigmoid").Apply(dense);
@@ -88,16 +88,21 @@ public sealed class SeedRecipeTests(ImdbArchiveFixture imdb, ITestOutputHelper o
         var (trainText, trainLabels) = Reviews("train", 96);
         var (testText, _) = Reviews("test", 32);
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
-        (IReadOnlyList<double> Losses, float[] Predictions) Train(bool cache)
+        (IReadOnlyList<double> Losses, float[] Predictions, long BiLmRuns) Train(bool cache)
         {
             KerasRandom.SetSeed(5);
             using Model model = BuildSeedModel(elmo, new ElmoLayerOptions { CacheFeatures = cache });
+            long before = elmo.SentencesRun;
             var history = model.Fit(trainText, trainLabels, epochs: 3, batchSize: 16, seed: 7, verbose: 0);
+            long runs = elmo.SentencesRun - before;
             using Tensor predictions = model.Predict(testText);
-            return (history["loss"], predictions.data<float>().ToArray());
+            return (history["loss"], predictions.data<float>().ToArray(), runs);
         }
         var cached = Train(cache: true);
         var full = Train(cache: false);
+        // The cache runs the bi-LM once per example for all 3 epochs; without it, once per example per epoch.
+        Assert.Equal(trainText.Length, cached.BiLmRuns);
+        Assert.Equal(3L * trainText.Length, full.BiLmRuns);
         for (int i = 0; i < 3; i++) Assert.True(Math.Abs(cached.Losses[i] - full.Losses[i]) < 1e-6, $"epoch {i}: {cached.Losses[i]} vs {full.Losses[i]}");
         for (int i = 0; i < full.Predictions.Length; i++) Assert.True(Math.Abs(cached.Predictions[i] - full.Predictions[i]) < 1e-6, $"prediction {i}");
     }

@@ -1,6 +1,6 @@
 using ElmoKeras.Elmo;
-using ElmoKeras.Keras;
-using ElmoKeras.Keras.Layers;
+using ElmoKeras;
+using ElmoKeras.Layers;
 using ElmoKeras.Tests.TestSupport;
 using ElmoKeras.Weights;
 
@@ -185,7 +185,7 @@ public sealed class HostileHdf5Tests : IDisposable
     private static Model TinyModel(int seed)
     {
         KerasRandom.SetSeed(seed);
-        var input = ElmoKeras.Keras.Keras.Input([3]);
+        var input = Keras.Input([3]);
         var output = new Dense(1, "sigmoid").Apply(new Dense(4, "tanh").Apply(input));
         return new Model(input, output, name: "tiny");
     }

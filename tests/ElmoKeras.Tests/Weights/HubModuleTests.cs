@@ -81,8 +81,12 @@ public sealed class HubModuleTests : IDisposable
     public void ExplicitOptionsAreCheckedAgainstTheShapes()
     {
         string folder = WriteModule("module");
-        using var hub = ElmoModel.FromHub(folder, ElmoOptions.Load(Fixtures.ElmoOptions));
-        Assert.NotNull(hub);
+        ElmoOptions explicitOptions = ElmoOptions.Load(Fixtures.ElmoOptions);
+        using var hub = ElmoModel.FromHub(folder, explicitOptions);
+        // Matching options are taken as given, and the weights load as they do without them.
+        Assert.Equal(explicitOptions, hub.Options);
+        using var hdf5 = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        Assert.Equal(Vectors(hdf5), Vectors(hub));
         var wrong = ElmoOptions.Load(Fixtures.ElmoOptions) with { Lstm = ElmoOptions.Load(Fixtures.ElmoOptions).Lstm with { Dim = 32 } };
         var ex = Assert.Throws<WeightFormatException>(() => ElmoModel.FromHub(folder, wrong));
         Assert.Contains("W_P_0' has shape [64, 16], expected [32, 16]", ex.Message);
@@ -93,7 +97,7 @@ public sealed class HubModuleTests : IDisposable
     {
         using var hub = ElmoModel.FromHub(WriteModule("module"));
         using var layer = new ElmoEmbeddingLayer(hub);
-        layer.Apply(ElmoKeras.Keras.Keras.Input([1], ElmoKeras.Keras.DType.String));
+        layer.Apply(Keras.Input([1], ElmoKeras.DType.String));
         Assert.Equal([0.1f, 0.2f, -0.3f, 1.5f], layer.Weights.SelectMany(w => w.Parameter.data<float>().ToArray()));
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using ElmoKeras.Weights;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,18 +20,18 @@ namespace ElmoKeras.Elmo.Pretraining;
 /// </summary>
 public sealed class ElmoPretrainer : IDisposable
 {
+    // The training loop and the optimizer. TokenStreams lays the text into streams and windows,
+    // SampledSoftmax is the output layer and its loss, PretrainCheckpoint the checkpoint folder.
+
     /// <summary>The file that marks a complete checkpoint folder (written last).</summary>
     public const string CheckpointInfoFile = "checkpoint.json";
-    private const string CheckpointWeightsFile = "checkpoint.hdf5";
-    private const long IgnoreIndex = -100;
     // bilm-tf's Adagrad starts every accumulator at 1, which also keeps the first steps small.
     private const double InitialAccumulator = 1.0;
     private readonly PretrainOptions settings;
     private readonly ILogger logger;
-    private readonly Linear softmax;
+    private readonly SampledSoftmax softmax;
     private readonly List<(string Name, Parameter Parameter)> parameters;
     private readonly List<Tensor> accumulators;
-    private readonly Tensor? samplingLogProbabilities;
     private int step;
     private long tokensSeen;
 
@@ -48,16 +47,9 @@ public sealed class ElmoPretrainer : IDisposable
         // Windows carry their states and already hold <S>/</S> where sentences start and end.
         Model = ElmoModel.CreateRandom(options, this.settings.Seed, new ElmoModelSettings { Stateful = true, SentenceBoundaries = false, Logger = logger });
         random.manual_seed(this.settings.Seed);
-        softmax = nn.Linear(options.Lstm.ProjectionDim, vocabulary.Count);
-        parameters = [.. Model.Network.named_parameters().Select(p => ("bilm." + p.name, p.parameter)), .. softmax.named_parameters().Select(p => ("softmax." + p.name, p.parameter))];
+        softmax = new SampledSoftmax(options.Lstm.ProjectionDim, vocabulary.Count, this.settings.SoftmaxSamples);
+        parameters = [.. Model.Network.named_parameters().Select(p => ("bilm." + p.name, p.parameter)), .. softmax.NamedParameters.Select(p => ("softmax." + p.Name, p.Parameter))];
         accumulators = parameters.Select(p => full_like(p.Parameter, InitialAccumulator).DetachFromDisposeScope()).ToList();
-        if (UsesSampledSoftmax)
-        {
-            // Log-uniform (Zipf) proposal over ids ordered by falling frequency, as TensorFlow's sampler.
-            using var scope = NewDisposeScope();
-            Tensor k = arange(vocabulary.Count, dtype: ScalarType.Float64);
-            samplingLogProbabilities = ((k + 2).log() - (k + 1).log()).div(Math.Log(vocabulary.Count + 1)).log().to(ScalarType.Float32).DetachFromDisposeScope();
-        }
     }
 
     /// <summary>The bi-LM being trained (stateful, without added sentence boundaries).</summary>
@@ -76,7 +68,7 @@ public sealed class ElmoPretrainer : IDisposable
     public long Tokens => tokensSeen;
 
     /// <summary>Whether the loss uses the sampled softmax (the vocabulary is larger than <see cref="PretrainOptions.SoftmaxSamples"/>).</summary>
-    public bool UsesSampledSoftmax => Vocabulary.Count > settings.SoftmaxSamples;
+    public bool UsesSampledSoftmax => softmax.IsSampled;
 
     /// <summary>
     /// Trains over <paramref name="sentences"/> (cycling through them as often as needed) until a limit
@@ -90,8 +82,8 @@ public sealed class ElmoPretrainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(schedule);
         schedule.Validate();
-        string[][] streams = Streams(sentences, shuffleSeed: settings.Seed, settings.BatchSize);
-        int windows = WindowCount(streams, "training");
+        var streams = TokenStreams.Create(sentences, shuffleSeed: settings.Seed, settings.BatchSize, settings.UnrollSteps, "training");
+        int windows = streams.Windows;
         var clock = Stopwatch.StartNew();
         TimeSpan lastCheckpoint = TimeSpan.Zero;
         long tokensAtStart = tokensSeen;
@@ -149,8 +141,8 @@ public sealed class ElmoPretrainer : IDisposable
         // Held-out text is often short: use fewer streams rather than refuse it.
         long tokens = sentences.Sum(x => (long)x.Count + 2);
         int rows = (int)Math.Clamp(tokens / (2L * settings.UnrollSteps), 1, settings.BatchSize);
-        string[][] streams = Streams(sentences, shuffleSeed: null, rows);
-        int windows = WindowCount(streams, "held-out");
+        var streams = TokenStreams.Create(sentences, shuffleSeed: null, rows, settings.UnrollSteps, "held-out");
+        int windows = streams.Windows;
         var saved = SnapshotStates();
         Model.ResetStates();
         Model.Network.eval();
@@ -179,12 +171,12 @@ public sealed class ElmoPretrainer : IDisposable
     {
         var counts = new double[vocabulary.Count];
         foreach (var sentence in train)
-            foreach (string token in Wrap(sentence)) counts[vocabulary.IdOf(token)]++;
+            foreach (string token in TokenStreams.Wrap(sentence)) counts[vocabulary.IdOf(token)]++;
         double total = counts.Sum() + counts.Length;
         double logSum = 0;
         long n = 0;
         foreach (var sentence in heldOut)
-            foreach (string token in Wrap(sentence))
+            foreach (string token in TokenStreams.Wrap(sentence))
             {
                 logSum += Math.Log((counts[vocabulary.IdOf(token)] + 1) / total);
                 n++;
@@ -207,20 +199,8 @@ public sealed class ElmoPretrainer : IDisposable
     /// </summary>
     public void SaveCheckpoint(string directory)
     {
-        string target = Path.GetFullPath(directory);
-        string partial = target + ".partial", previous = target + ".old";
-        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
-        Directory.CreateDirectory(partial);
-        File.WriteAllText(Path.Combine(partial, "options.json"), Model.Options.ToJson());
-        Vocabulary.Save(Path.Combine(partial, "vocab.txt"));
-        Hdf5WeightWriter.Write(Path.Combine(partial, CheckpointWeightsFile), CheckpointArrays());
-        var info = new CheckpointInfo(step, tokensSeen, settings);
-        File.WriteAllText(Path.Combine(partial, CheckpointInfoFile), JsonSerializer.Serialize(info, JsonOptions));
-        // Swap folders so that some complete checkpoint exists at every moment.
-        if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
-        if (Directory.Exists(target)) Directory.Move(target, previous);
-        Directory.Move(partial, target);
-        if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
+        string target = PretrainCheckpoint.Write(directory, Model.Options, Vocabulary, new PretrainCheckpoint.Info(step, tokensSeen, settings),
+            PretrainCheckpoint.Arrays(parameters, accumulators, Model.CarriedStates));
         logger.LogInformation("Pretraining checkpoint at step {Step} written to {Directory}", step, target);
     }
 
@@ -233,29 +213,11 @@ public sealed class ElmoPretrainer : IDisposable
     /// <exception cref="WeightFormatException">The checkpoint's files do not match each other.</exception>
     public static ElmoPretrainer Resume(string directory, ILogger? logger = null)
     {
-        string folder = Path.GetFullPath(directory);
-        // A crash between the folder swaps of SaveCheckpoint leaves the complete one as .old.
-        if (!File.Exists(Path.Combine(folder, CheckpointInfoFile)) && File.Exists(Path.Combine(folder + ".old", CheckpointInfoFile))) folder += ".old";
-        string infoPath = Path.Combine(folder, CheckpointInfoFile);
-        if (!File.Exists(infoPath))
-            throw new FileNotFoundException($"'{directory}' holds no complete pretraining checkpoint ({CheckpointInfoFile} is missing).", infoPath);
-        CheckpointInfo info;
-        try
-        {
-            info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(infoPath), JsonOptions)
-                ?? throw new WeightFormatException($"'{infoPath}' is empty.") { FilePath = infoPath };
-        }
-        catch (JsonException e)
-        {
-            throw new WeightFormatException($"'{infoPath}' is not a valid checkpoint description: {e.Message}", e) { FilePath = infoPath };
-        }
-        ElmoOptions options = ElmoOptions.Load(Path.Combine(folder, "options.json"));
-        Vocabulary vocabulary = Vocabulary.Load(Path.Combine(folder, "vocab.txt"));
+        var (folder, info, options, vocabulary) = PretrainCheckpoint.Open(directory);
         var trainer = new ElmoPretrainer(options, vocabulary, info.Settings, logger);
         try
         {
-            using var source = Hdf5WeightSource.Open(Path.Combine(folder, CheckpointWeightsFile));
-            trainer.LoadCheckpointArrays(source);
+            PretrainCheckpoint.Restore(folder, trainer.parameters, trainer.accumulators, trainer.Model);
             trainer.step = info.Step;
             trainer.tokensSeen = info.Tokens;
             return trainer;
@@ -267,64 +229,11 @@ public sealed class ElmoPretrainer : IDisposable
         }
     }
 
-    private IEnumerable<WeightArray> CheckpointArrays()
-    {
-        static WeightArray Array(string name, Tensor value)
-        {
-            using var scope = NewDisposeScope();
-            return new WeightArray(name, value.shape, value.detach().to_type(ScalarType.Float32).contiguous().cpu().data<float>().ToArray());
-        }
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            yield return Array("parameters/" + parameters[i].Name, parameters[i].Parameter);
-            yield return Array("adagrad/" + parameters[i].Name, accumulators[i]);
-        }
-        if (Model.CarriedStates is { } states)
-            for (int i = 0; i < states.Count; i++)
-            {
-                yield return Array($"states/{i}/cell", states[i].Cell);
-                yield return Array($"states/{i}/hidden", states[i].Hidden);
-            }
-    }
-
-    private void LoadCheckpointArrays(Hdf5WeightSource source)
-    {
-        Tensor Read(string name, long[] shape)
-        {
-            long[] stored = source.TryGetShape(name) ?? throw new WeightFormatException($"'{source.Path}' has no '{name}'; it does not belong to these options.") { FilePath = source.Path };
-            if (!stored.SequenceEqual(shape))
-                throw new WeightFormatException($"'{source.Path}': '{name}' has shape {WeightArray.FormatShape(stored)}, expected {WeightArray.FormatShape(shape)}.") { FilePath = source.Path };
-            WeightArray array = source.Read(name);
-            return tensor(array.Data, array.Shape);
-        }
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            var (name, parameter) = parameters[i];
-            parameter.copy_(Read("parameters/" + name, parameter.shape));
-            accumulators[i].copy_(Read("adagrad/" + name, parameter.shape));
-        }
-        Model.ClearTokenCache();
-        if (source.TryGetShape("states/0/cell") is { } cellShape)
-        {
-            long rows = cellShape[0];
-            int count = 2 * Model.Options.Lstm.NumLayers;
-            var states = Enumerable.Range(0, count).Select(i => (Read($"states/{i}/cell", [rows, Model.Options.Lstm.Dim]), Read($"states/{i}/hidden", [rows, Model.Options.Lstm.ProjectionDim]))).ToArray();
-            Model.RestoreStates(states);
-        }
-    }
-
-    private double TrainStep(string[][] streams, int window)
+    private double TrainStep(TokenStreams streams, int window)
     {
         using var scope = NewDisposeScope();
-        Tensor? sampled = null;
-        if (samplingLogProbabilities is not null)
-        {
-            // One draw per step shared by the batch; seeded by the step so that a resumed run draws the same.
-            var generator = new Generator((ulong)(settings.Seed * 1_000_003L + step));
-            sampled = multinomial(samplingLogProbabilities.exp(), settings.SoftmaxSamples, replacement: true, generator: generator);
-        }
+        // One draw per step shared by the batch; seeded by the step so that a resumed run draws the same.
+        Tensor? sampled = softmax.Draw((ulong)(settings.Seed * 1_000_003L + step));
         Tensor loss = WindowLoss(streams, window, sampled);
         foreach (var (_, parameter) in parameters) parameter.grad?.zero_();
         loss.backward();
@@ -342,46 +251,17 @@ public sealed class ElmoPretrainer : IDisposable
         return loss.item<float>();
     }
 
-    private Tensor WindowLoss(string[][] streams, int window, Tensor? sampled)
+    private Tensor WindowLoss(TokenStreams streams, int window, Tensor? sampled)
     {
-        int rows = streams.Length, steps = settings.UnrollSteps, start = window * steps;
-        var tokens = new string[rows][];
-        var next = new long[rows * steps];
-        var previous = new long[rows * steps];
-        for (int r = 0; r < rows; r++)
-        {
-            tokens[r] = streams[r][start..(start + steps)];
-            for (int t = 0; t < steps; t++)
-            {
-                next[r * steps + t] = Vocabulary.IdOf(streams[r][start + t + 1]);
-                previous[r * steps + t] = start + t > 0 ? Vocabulary.IdOf(streams[r][start + t - 1]) : IgnoreIndex;
-            }
-        }
+        var (tokens, next, previous) = streams.Window(window, Vocabulary, SampledSoftmax.IgnoreIndex);
         var (layers, _) = Model.Forward(Model.CreateBatch(tokens));                // [B, L, T, 2P]
         long p = Model.Options.Lstm.ProjectionDim;
         Tensor top = layers.select(1, layers.shape[1] - 1);
         if (Model.Network.training && settings.Dropout > 0) top = nn.functional.dropout(top, settings.Dropout, training: true);
         Device device = Model.Device;
-        Tensor forwardLoss = DirectionLoss(top.narrow(2, 0, p).reshape(-1, p), tensor(next, device: device), sampled);
-        Tensor backwardLoss = DirectionLoss(top.narrow(2, p, p).reshape(-1, p), tensor(previous, device: device), sampled);
+        Tensor forwardLoss = softmax.Loss(top.narrow(2, 0, p).reshape(-1, p), tensor(next, device: device), sampled);
+        Tensor backwardLoss = softmax.Loss(top.narrow(2, p, p).reshape(-1, p), tensor(previous, device: device), sampled);
         return (forwardLoss + backwardLoss) / 2;
-    }
-
-    /// <summary>Mean cross-entropy of <paramref name="targets"/> (ignoring <see cref="IgnoreIndex"/>), exact or sampled.</summary>
-    private Tensor DirectionLoss(Tensor hidden, Tensor targets, Tensor? sampled)
-    {
-        if (sampled is null) return nn.functional.cross_entropy(softmax.call(hidden), targets, ignore_index: IgnoreIndex);
-        Tensor keep = targets.ne(IgnoreIndex).nonzero().squeeze(1);
-        hidden = hidden.index_select(0, keep);
-        targets = targets.index_select(0, keep);
-        // Sampled softmax with the log expected count subtracted (TensorFlow's remove_accidental_hits=True).
-        double logSamples = Math.Log(settings.SoftmaxSamples);
-        Tensor w = softmax.weight!, b = softmax.bias!;
-        Tensor trueLogits = (hidden * w.index_select(0, targets)).sum(1) + b.index_select(0, targets) - samplingLogProbabilities!.index_select(0, targets) - logSamples;
-        Tensor sampledLogits = hidden.matmul(w.index_select(0, sampled).t()) + b.index_select(0, sampled) - samplingLogProbabilities.index_select(0, sampled) - logSamples;
-        sampledLogits = sampledLogits.masked_fill(targets.unsqueeze(1).eq(sampled.unsqueeze(0)), float.NegativeInfinity);
-        Tensor logits = cat([trueLogits.unsqueeze(1), sampledLogits], 1);
-        return nn.functional.cross_entropy(logits, zeros(logits.shape[0], dtype: ScalarType.Int64, device: logits.device));
     }
 
     private (Tensor Cell, Tensor Hidden)[]? SnapshotStates() =>
@@ -393,54 +273,11 @@ public sealed class ElmoPretrainer : IDisposable
         foreach (var (cell, hidden) in states) { cell.Dispose(); hidden.Dispose(); }
     }
 
-    private static string[][] Streams(IReadOnlyList<IReadOnlyList<string>> sentences, int? shuffleSeed, int rows)
-    {
-        ArgumentNullException.ThrowIfNull(sentences);
-        IEnumerable<IReadOnlyList<string>> order = sentences;
-        if (shuffleSeed is int seed)
-        {
-            var random = new Random(seed);
-            order = sentences.Select(x => (Key: random.Next(), Sentence: x)).OrderBy(x => x.Key).Select(x => x.Sentence).ToArray();
-        }
-        var streams = Enumerable.Range(0, rows).Select(_ => new List<string>()).ToArray();
-        int i = 0;
-        foreach (var sentence in order)
-        {
-            // Keep the streams even: each sentence goes to the currently shortest one.
-            int shortest = i++ < streams.Length ? i - 1 : Array.IndexOf(streams, streams.MinBy(x => x.Count));
-            streams[shortest].AddRange(Wrap(sentence));
-        }
-        return streams.Select(x => x.ToArray()).ToArray();
-    }
-
-    private int WindowCount(string[][] streams, string what)
-    {
-        int windows = streams.Min(s => (s.Length - 1) / settings.UnrollSteps);
-        if (windows == 0)
-            throw new ArgumentException($"The {what} text is too short: each of the {streams.Length} streams needs more than {settings.UnrollSteps} tokens. Pass more sentences or lower BatchSize/UnrollSteps.");
-        return windows;
-    }
-
-    private static IEnumerable<string> Wrap(IReadOnlyList<string> sentence) => [Vocabulary.BeginOfSentence, .. sentence, Vocabulary.EndOfSentence];
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
-
-    private sealed record CheckpointInfo(int Step, long Tokens, PretrainOptions Settings);
-
     /// <inheritdoc/>
     public void Dispose()
     {
         foreach (Tensor accumulator in accumulators) accumulator.Dispose();
-        samplingLogProbabilities?.Dispose();
         softmax.Dispose();
         Model.Dispose();
     }
 }
-
-/// <summary>Figures after a pretraining step.</summary>
-/// <param name="Step">Steps done so far.</param>
-/// <param name="Tokens">Tokens trained on so far (per direction).</param>
-/// <param name="Loss">The step's mean cross-entropy of both directions (nats; with the sampled softmax, of the sampled problem).</param>
-/// <param name="Perplexity">exp(<paramref name="Loss"/>).</param>
-/// <param name="TokensPerSecond">Training throughput of this call.</param>
-public sealed record PretrainStep(int Step, long Tokens, double Loss, double Perplexity, double TokensPerSecond);

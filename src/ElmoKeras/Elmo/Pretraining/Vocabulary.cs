@@ -1,3 +1,4 @@
+using ElmoKeras.IO;
 namespace ElmoKeras.Elmo.Pretraining;
 
 /// <summary>
@@ -57,5 +58,5 @@ public sealed class Vocabulary
     public static Vocabulary Load(string path) => new(File.ReadAllLines(path).Where(l => l.Length > 0).ToArray());
 
     /// <summary>Writes the vocabulary file.</summary>
-    public void Save(string path) => Weights.AtomicFile.Write(path, temp => File.WriteAllLines(temp, Tokens));
+    public void Save(string path) => AtomicFile.Write(path, temp => File.WriteAllLines(temp, Tokens));
 }

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Keras.Callbacks;
+namespace ElmoKeras.Callbacks;
 
 /// <summary>
 /// Hooks into <see cref="Model.Fit"/>; override the ones you need (all do nothing by default).

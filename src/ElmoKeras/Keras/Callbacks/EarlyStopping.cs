@@ -1,4 +1,4 @@
-namespace ElmoKeras.Keras.Callbacks;
+namespace ElmoKeras.Callbacks;
 
 /// <summary>Stops training when <see cref="Monitor"/> has not improved for <see cref="Patience"/> epochs.</summary>
 /// <param name="monitor">The log to watch; names containing "acc" or "auc" are maximised, others minimised.</param>

@@ -1,4 +1,4 @@
-namespace ElmoKeras.Keras.Callbacks;
+namespace ElmoKeras.Callbacks;
 
 /// <summary>Every epoch's logs; returned by <see cref="Model.Fit"/>.</summary>
 public sealed class History : Callback

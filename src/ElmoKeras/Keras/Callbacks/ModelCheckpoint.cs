@@ -1,4 +1,4 @@
-namespace ElmoKeras.Keras.Callbacks;
+namespace ElmoKeras.Callbacks;
 
 /// <summary>
 /// Saves the model's weights (<see cref="Model.SaveWeights"/>) after each epoch, or only when

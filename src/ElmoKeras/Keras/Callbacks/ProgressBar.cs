@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace ElmoKeras.Keras.Callbacks;
+namespace ElmoKeras.Callbacks;
 
 /// <summary>
 /// Keras's progress output: <c>12/100 [==&gt;.....] - ETA: 3s - loss: 0.4312 - accuracy: 0.8125</c>,

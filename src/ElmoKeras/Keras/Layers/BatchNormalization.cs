@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>
 /// Keras's <c>BatchNormalization</c> over the last axis: in training, each feature is standardised
@@ -38,24 +38,17 @@ public sealed class BatchNormalization : Layer
     public double Epsilon { get; }
 
     /// <summary>The moving mean used in inference [features].</summary>
-    public Parameter MovingMean => movingMean ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
+    public Parameter MovingMean => movingMean ?? throw NotBuilt();
 
     /// <summary>The moving variance used in inference [features].</summary>
-    public Parameter MovingVariance => movingVariance ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
+    public Parameter MovingVariance => movingVariance ?? throw NotBuilt();
 
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
 
     /// <inheritdoc/>
-    protected override void CheckInputs(IReadOnlyList<IReadOnlyList<long?>> inputShapes, IReadOnlyList<DType> inputTypes)
-    {
-        base.CheckInputs(inputShapes, inputTypes);
-        if (inputShapes.Count != 1) throw new ArgumentException($"Layer '{Name}' (BatchNormalization) takes one input, got {inputShapes.Count}.");
-        if (inputShapes[0].Count < 2 || inputShapes[0][^1] is null)
-            throw new ArgumentException($"Layer '{Name}' (BatchNormalization) needs an input of rank >= 2 with a known last dimension, received shape {KerasTensor.FormatShape(inputShapes[0])}.");
-        if (Built && inputShapes[0][^1] != MovingMean.shape[0])
-            throw new ArgumentException($"Layer '{Name}' expected input with last dimension {MovingMean.shape[0]}, received shape {KerasTensor.FormatShape(inputShapes[0])}.");
-    }
+    public override IReadOnlyList<InputSpec> InputSpecs =>
+        [new InputSpec { MinRank = 2, Axes = new Dictionary<int, long?> { [-1] = movingMean?.shape[0] }, Layout = "[batch, ..., features]" }];
 
     /// <inheritdoc/>
     protected override void Build(IReadOnlyList<IReadOnlyList<long?>> inputShapes)

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>
 /// Runs an <see cref="LSTM"/> or <see cref="GRU"/> forwards and backwards and concatenates the two.
@@ -25,9 +25,12 @@ public sealed class Bidirectional : Layer
     public override bool SupportsMasking => true;
 
     /// <inheritdoc/>
+    public override IReadOnlyList<InputSpec> InputSpecs => [layer.SequenceSpec];
+
+    /// <inheritdoc/>
     protected override void Build(IReadOnlyList<IReadOnlyList<long?>> inputShapes)
     {
-        layer.BuildFor(inputShapes[0], bidirectional: true, this);
+        layer.BuildFor(inputShapes[0], bidirectional: true);
         AddWeights(layer.Name, layer.Module, trainable: true);
     }
 

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>Joins its inputs along <see cref="Axis"/> (default: the last).</summary>
 public sealed class Concatenate(int axis = -1, string? name = null) : Layer(name)
@@ -14,7 +14,6 @@ public sealed class Concatenate(int axis = -1, string? name = null) : Layer(name
     /// <inheritdoc/>
     protected override void CheckInputs(IReadOnlyList<IReadOnlyList<long?>> inputShapes, IReadOnlyList<DType> inputTypes)
     {
-        base.CheckInputs(inputShapes, inputTypes);
         if (inputShapes.Count < 2) throw new ArgumentException($"Layer '{Name}' (Concatenate) needs at least two inputs, got {inputShapes.Count}.");
         int rank = inputShapes[0].Count;
         int axis = Axis < 0 ? rank + Axis : Axis;

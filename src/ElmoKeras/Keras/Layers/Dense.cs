@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary><c>activation(x · kernel + bias)</c> over the last dimension; passes masks on.</summary>
 public sealed class Dense : Layer
@@ -33,7 +33,7 @@ public sealed class Dense : Layer
     public bool UseBias { get; }
 
     /// <summary>[input, units] (Keras layout).</summary>
-    public Parameter Kernel => kernel ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
+    public Parameter Kernel => kernel ?? throw NotBuilt();
 
     /// <summary>[units], or null without bias.</summary>
     public Parameter? Bias => bias;
@@ -42,15 +42,8 @@ public sealed class Dense : Layer
     public override bool SupportsMasking => true;
 
     /// <inheritdoc/>
-    protected override void CheckInputs(IReadOnlyList<IReadOnlyList<long?>> inputShapes, IReadOnlyList<DType> inputTypes)
-    {
-        base.CheckInputs(inputShapes, inputTypes);
-        if (inputShapes.Count != 1) throw new ArgumentException($"Layer '{Name}' (Dense) takes one input, got {inputShapes.Count}.");
-        if (inputShapes[0].Count < 2 || inputShapes[0][^1] is null)
-            throw new ArgumentException($"Layer '{Name}' (Dense) needs an input of rank >= 2 with a known last dimension, received shape {KerasTensor.FormatShape(inputShapes[0])}.");
-        if (Built && inputShapes[0][^1] != Kernel.shape[0])
-            throw new ArgumentException($"Layer '{Name}' expected input with last dimension {Kernel.shape[0]}, received shape {KerasTensor.FormatShape(inputShapes[0])}.");
-    }
+    public override IReadOnlyList<InputSpec> InputSpecs =>
+        [new InputSpec { MinRank = 2, Axes = new Dictionary<int, long?> { [-1] = kernel?.shape[0] }, Layout = "[batch, ..., features]" }];
 
     /// <inheritdoc/>
     protected override void Build(IReadOnlyList<IReadOnlyList<long?>> inputShapes)

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>During training, zeroes a fraction <see cref="Rate"/> of inputs and scales the rest by 1/(1−rate); identity otherwise.</summary>
 public sealed class Dropout : Layer

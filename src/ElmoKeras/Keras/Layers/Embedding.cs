@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>Looks up a learned vector per integer id: [batch, steps] → [batch, steps, outputDim].</summary>
 public sealed class Embedding : Layer
@@ -29,7 +29,10 @@ public sealed class Embedding : Layer
     public bool MaskZero { get; }
 
     /// <summary>[inputDim, outputDim].</summary>
-    public Parameter Embeddings => table ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
+    public Parameter Embeddings => table ?? throw NotBuilt();
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<InputSpec> InputSpecs => [new InputSpec { MinRank = 1, Layout = "[batch, steps] of integer ids" }];
 
     /// <inheritdoc/>
     protected override void Build(IReadOnlyList<IReadOnlyList<long?>> inputShapes) =>

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>Mean over the time axis of [batch, steps, features], counting only unmasked steps.</summary>
 public sealed class GlobalAveragePooling1D(string? name = null) : GlobalPooling1D(name)

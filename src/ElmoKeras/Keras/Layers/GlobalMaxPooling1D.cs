@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>Maximum over the time axis of [batch, steps, features], over unmasked steps only.</summary>
 public sealed class GlobalMaxPooling1D(string? name = null) : GlobalPooling1D(name)

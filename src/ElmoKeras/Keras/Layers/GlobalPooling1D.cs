@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>What the global 1-D poolings share: [batch, steps, features] in, [batch, features] out, masks consumed.</summary>
 public abstract class GlobalPooling1D(string? name) : Layer(name)
@@ -9,11 +9,7 @@ public abstract class GlobalPooling1D(string? name) : Layer(name)
     public override bool SupportsMasking => true;
 
     /// <inheritdoc/>
-    protected override void CheckInputs(IReadOnlyList<IReadOnlyList<long?>> inputShapes, IReadOnlyList<DType> inputTypes)
-    {
-        base.CheckInputs(inputShapes, inputTypes);
-        if (inputShapes[0].Count != 3) throw new ArgumentException($"Layer '{Name}' ({GetType().Name}) expects [batch, steps, features], received shape {KerasTensor.FormatShape(inputShapes[0])}.");
-    }
+    public override IReadOnlyList<InputSpec> InputSpecs => [new InputSpec { Rank = 3, Layout = "[batch, steps, features]" }];
 
     /// <inheritdoc/>
     public override IReadOnlyList<long?> ComputeOutputShape(IReadOnlyList<IReadOnlyList<long?>> inputShapes) => [inputShapes[0][0], inputShapes[0][2]];

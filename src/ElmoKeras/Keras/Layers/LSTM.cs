@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>
 /// Long short-term memory over [batch, steps, features], mask-aware. Weights are TorchSharp's

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Layers;
+namespace ElmoKeras.Layers;
 
 /// <summary>
 /// Shared machinery of <see cref="LSTM"/> and <see cref="GRU"/> (and their <see cref="Bidirectional"/>
@@ -14,6 +14,7 @@ public abstract class RecurrentLayer : Layer
 {
     private nn.Module? module;
     private int directions = 1;
+    private long? builtInputSize;
 
     /// <summary>Creates the layer.</summary>
     protected RecurrentLayer(int units, bool returnSequences, string? name) : base(name)
@@ -34,23 +35,29 @@ public abstract class RecurrentLayer : Layer
 
     internal abstract nn.Module CreateModule(long inputSize, bool bidirectional);
 
-    internal void BuildFor(IReadOnlyList<long?> inputShape, bool bidirectional, Layer owner)
+    /// <summary>Creates the TorchSharp module; the owner's <see cref="SequenceSpec"/> has checked the shape.</summary>
+    internal void BuildFor(IReadOnlyList<long?> inputShape, bool bidirectional)
     {
-        if (inputShape.Count != 3 || inputShape[2] is null)
-            throw new ArgumentException($"Layer '{owner.Name}' ({owner.GetType().Name}) expects [batch, steps, features] with known features, received shape {KerasTensor.FormatShape(inputShape)}.");
         directions = bidirectional ? 2 : 1;
-        module = CreateModule(inputShape[2]!.Value, bidirectional);
+        builtInputSize = inputShape[2]!.Value;
+        module = CreateModule(builtInputSize.Value, bidirectional);
     }
 
-    internal nn.Module Module => module ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
+    internal nn.Module Module => module ?? throw NotBuilt();
 
     internal IReadOnlyList<long?> OutputShapeFor(IReadOnlyList<long?> inputShape, int directionCount) =>
         ReturnSequences ? [inputShape[0], inputShape[1], directionCount * Units] : [inputShape[0], directionCount * Units];
 
     /// <inheritdoc/>
+    public override IReadOnlyList<InputSpec> InputSpecs => [SequenceSpec];
+
+    /// <summary>[batch, steps, features] with known features (fixed once built).</summary>
+    internal InputSpec SequenceSpec => new() { Rank = 3, Axes = new Dictionary<int, long?> { [-1] = builtInputSize }, Layout = "[batch, steps, features]" };
+
+    /// <inheritdoc/>
     protected override void Build(IReadOnlyList<IReadOnlyList<long?>> inputShapes)
     {
-        BuildFor(inputShapes[0], bidirectional: false, this);
+        BuildFor(inputShapes[0], bidirectional: false);
         AddWeights("", Module, trainable: true);
     }
 

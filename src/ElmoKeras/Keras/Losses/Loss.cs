@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Losses;
+namespace ElmoKeras.Losses;
 
 /// <summary>A training objective: the mean over the batch of a per-example loss.</summary>
 public abstract class Loss

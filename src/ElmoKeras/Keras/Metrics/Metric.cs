@@ -1,7 +1,7 @@
-using ElmoKeras.Keras.Losses;
+using ElmoKeras.Losses;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Metrics;
+namespace ElmoKeras.Metrics;
 
 /// <summary>A quantity accumulated over an epoch's batches and reported in the logs.</summary>
 public abstract class Metric

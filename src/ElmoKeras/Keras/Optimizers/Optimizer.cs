@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ElmoKeras.Keras.Optimizers;
+namespace ElmoKeras.Optimizers;
 
 /// <summary>How training updates weights; a thin description over TorchSharp's optimizers.</summary>
 public abstract class Optimizer

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using ElmoKeras.Data;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ElmoKeras.IO;
 
 namespace ElmoKeras.Weights.Hub;
 
@@ -14,7 +14,7 @@ namespace ElmoKeras.Weights.Hub;
 /// modules TensorFlow already downloaded are reused. The cache is <c>TFHUB_CACHE_DIR</c>, else
 /// <c>&lt;temp&gt;/tfhub_modules</c>.
 /// </summary>
-public static class HubHandleResolver
+internal static class HubHandleResolver
 {
     /// <summary>The environment variable TF Hub reads for its cache folder.</summary>
     public const string CacheEnvironmentVariable = "TFHUB_CACHE_DIR";

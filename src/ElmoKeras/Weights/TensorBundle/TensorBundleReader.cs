@@ -1,15 +1,17 @@
 using System.Buffers.Binary;
 using System.Text;
+using Google.Protobuf;
 
 namespace ElmoKeras.Weights.TensorBundle;
 
 /// <summary>
 /// Reads TensorFlow V2 checkpoints ("tensor bundles": <c>prefix.index</c>, an SSTable of
-/// <c>BundleEntryProto</c>s, plus <c>prefix.data-NNNNN-of-NNNNN</c> shards) in plain C#, checking every
-/// CRC. Corrupt, truncated or unsupported files fail with a <see cref="WeightFormatException"/>
-/// naming the file and variable; no allocation is sized by an unchecked length.
+/// <c>BundleEntryProto</c>s, plus <c>prefix.data-NNNNN-of-NNNNN</c> shards) without TensorFlow, checking
+/// every CRC (protobuf fields through Google.Protobuf, Snappy blocks through Snappier). Corrupt,
+/// truncated or unsupported files fail with a <see cref="WeightFormatException"/> naming the file and
+/// variable; no allocation is sized by an unchecked length.
 /// </summary>
-public sealed class TensorBundleReader : IWeightSource
+internal sealed class TensorBundleReader : IWeightSource
 {
     private const ulong TableMagic = 0xdb4775248b80fb57UL;
     private const int FooterLength = 48;
@@ -256,86 +258,111 @@ public sealed class TensorBundleReader : IWeightSource
         return result;
     }
 
+    // The bundle's protobuf messages are read with Google.Protobuf's CodedInputStream, field by field
+    // (tags as proto3 encodes them; other fields and wire types are skipped as generated code does).
+    // Its InvalidProtocolBufferException (truncation, bad tags, overlong varints) becomes a
+    // WeightFormatException naming the file and variable.
+    private static readonly uint NumShardsTag = WireFormat.MakeTag(1, WireFormat.WireType.Varint), EndiannessTag = WireFormat.MakeTag(2, WireFormat.WireType.Varint);
+    private static readonly uint DtypeTag = WireFormat.MakeTag(1, WireFormat.WireType.Varint), ShapeTag = WireFormat.MakeTag(2, WireFormat.WireType.LengthDelimited),
+        ShardIdTag = WireFormat.MakeTag(3, WireFormat.WireType.Varint), OffsetTag = WireFormat.MakeTag(4, WireFormat.WireType.Varint),
+        SizeTag = WireFormat.MakeTag(5, WireFormat.WireType.Varint), Crc32CTag = WireFormat.MakeTag(6, WireFormat.WireType.Fixed32),
+        SlicesTag = WireFormat.MakeTag(7, WireFormat.WireType.LengthDelimited);
+    private static readonly uint DimTag = WireFormat.MakeTag(2, WireFormat.WireType.LengthDelimited), UnknownRankTag = WireFormat.MakeTag(3, WireFormat.WireType.Varint),
+        DimSizeTag = WireFormat.MakeTag(1, WireFormat.WireType.Varint);
+
+    /// <summary>BundleHeaderProto: 1 num_shards (int32), 2 endianness (0 little, 1 big), 3 version (skipped).</summary>
     private int ParseHeader(byte[] value)
     {
-        var reader = new ProtoReader(value, m => Error($"bundle header: {m}"));
         long shards = 1;
-        while (!reader.AtEnd)
+        var input = new CodedInputStream(value);
+        try
         {
-            var (field, wire) = reader.ReadTag();
-            if (field == 1 && wire == 0) shards = (long)reader.ReadVarint();
-            else if (field == 2 && wire == 0)
+            for (uint tag; (tag = input.ReadTag()) != 0;)
             {
-                if (reader.ReadVarint() != 0) throw Error("the checkpoint is big-endian; only little-endian checkpoints are supported");
+                if (tag == NumShardsTag) shards = input.ReadInt32();
+                else if (tag == EndiannessTag)
+                {
+                    if (input.ReadEnum() != 0) throw Error("the checkpoint is big-endian; only little-endian checkpoints are supported");
+                }
+                else input.SkipLastField();
             }
-            else reader.Skip(wire);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw Error($"bundle header: {e.Message.TrimEnd('.')}", e);
         }
         if (shards is <= 0 or > 100_000) throw Error($"bundle header declares {shards} shards");
         return (int)shards;
     }
 
+    /// <summary>
+    /// BundleEntryProto: 1 dtype, 2 shape (TensorShapeProto), 3 shard_id (int32), 4 offset, 5 size
+    /// (int64), 6 crc32c (fixed32), 7 slices (present only for partitioned variables).
+    /// </summary>
     private TensorBundleEntry ParseEntry(string name, byte[] value)
     {
-        var reader = new ProtoReader(value, m => Error($"variable '{name}': {m}"));
         TfDataType type = TfDataType.Invalid;
         long[] shape = [];
         long shard = 0, offset = 0, size = 0;
         uint crc = 0;
-        while (!reader.AtEnd)
+        var input = new CodedInputStream(value);
+        try
         {
-            var (field, wire) = reader.ReadTag();
-            switch (field, wire)
+            for (uint tag; (tag = input.ReadTag()) != 0;)
             {
-                case (1, 0): type = (TfDataType)(int)reader.ReadVarint(); break;
-                case (2, 2): shape = ParseShape(name, reader.ReadBytes()); break;
-                case (3, 0): shard = (long)reader.ReadVarint(); break;
-                case (4, 0): offset = (long)reader.ReadVarint(); break;
-                case (5, 0): size = (long)reader.ReadVarint(); break;
-                case (6, 5): crc = reader.ReadFixed32(); break;
-                case (7, 2):
-                    reader.ReadBytes();
-                    throw Error($"variable '{name}' is partitioned (stored in slices); partitioned variables are not supported");
-                default: reader.Skip(wire); break;
+                if (tag == DtypeTag) type = (TfDataType)input.ReadEnum();
+                else if (tag == ShapeTag) shape = ParseShape(name, input.ReadBytes());
+                else if (tag == ShardIdTag) shard = input.ReadInt32();
+                else if (tag == OffsetTag) offset = input.ReadInt64();
+                else if (tag == SizeTag) size = input.ReadInt64();
+                else if (tag == Crc32CTag) crc = input.ReadFixed32();
+                else if (tag == SlicesTag) throw Error($"variable '{name}' is partitioned (stored in slices); partitioned variables are not supported");
+                else input.SkipLastField();
             }
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw Error($"variable '{name}': {e.Message.TrimEnd('.')}", e);
         }
         if (shard is < 0 or > int.MaxValue) throw Error($"variable '{name}' has shard id {shard}");
         if (offset < 0 || size < 0) throw Error($"variable '{name}' has offset {offset} and size {size}");
         return new TensorBundleEntry(name, type, shape, (int)shard, offset, size, crc);
     }
 
-    private long[] ParseShape(string name, ReadOnlySpan<byte> bytes)
+    /// <summary>TensorShapeProto: 2 dim (each 1 size int64, 2 name), 3 unknown_rank (bool).</summary>
+    private long[] ParseShape(string name, ByteString bytes)
     {
-        var reader = new ProtoReader(bytes, m => Error($"variable '{name}' shape: {m}"));
         var dims = new List<long>();
         long count = 1;
-        while (!reader.AtEnd)
+        CodedInputStream input = bytes.CreateCodedInput();
+        for (uint tag; (tag = input.ReadTag()) != 0;)
         {
-            var (field, wire) = reader.ReadTag();
-            if (field == 2 && wire == 2)
+            if (tag == DimTag)
             {
-                var dim = new ProtoReader(reader.ReadBytes(), m => Error($"variable '{name}' shape: {m}"));
+                CodedInputStream dim = input.ReadBytes().CreateCodedInput();
                 long size = 0;
-                while (!dim.AtEnd)
+                for (uint dimTag; (dimTag = dim.ReadTag()) != 0;)
                 {
-                    var (f, w) = dim.ReadTag();
-                    if (f == 1 && w == 0) size = (long)dim.ReadVarint();
-                    else dim.Skip(w);
+                    if (dimTag == DimSizeTag) size = dim.ReadInt64();
+                    else dim.SkipLastField();
                 }
                 if (size < 0) throw Error($"variable '{name}' has an unknown or negative dimension ({size})");
                 if (size > 0 && count > long.MaxValue / size) throw Error($"variable '{name}' has a shape whose element count overflows");
                 count *= size;
                 dims.Add(size);
             }
-            else if (field == 3 && wire == 0)
+            else if (tag == UnknownRankTag)
             {
-                if (reader.ReadVarint() != 0) throw Error($"variable '{name}' has an unknown rank");
+                if (input.ReadBool()) throw Error($"variable '{name}' has an unknown rank");
             }
-            else reader.Skip(wire);
+            else input.SkipLastField();
         }
         return dims.ToArray();
     }
 
     private ulong ReadVarint(ReadOnlySpan<byte> bytes, ref int pos, string what) => Varint.Read(bytes, ref pos, message => Error($"{what}: {message}"));
 
-    private WeightFormatException Error(string message) => new($"'{Path}': {message}.") { FilePath = Path };
+    private WeightFormatException Error(string message, Exception? inner = null) => inner is null
+        ? new($"'{Path}': {message}.") { FilePath = Path }
+        : new($"'{Path}': {message}.", inner) { FilePath = Path };
 }

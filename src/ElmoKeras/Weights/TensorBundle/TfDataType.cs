@@ -1,7 +1,7 @@
 namespace ElmoKeras.Weights.TensorBundle;
 
 /// <summary>TensorFlow's <c>DataType</c> enum values that checkpoints use.</summary>
-public enum TfDataType
+internal enum TfDataType
 {
     /// <summary>DT_INVALID.</summary>
     Invalid = 0,
@@ -37,7 +37,7 @@ public enum TfDataType
 /// <param name="Offset">Byte offset in that file.</param>
 /// <param name="Size">Byte length.</param>
 /// <param name="MaskedCrc32C">The stored (masked) CRC-32C of the bytes.</param>
-public sealed record TensorBundleEntry(string Name, TfDataType DataType, long[] Shape, int ShardId, long Offset, long Size, uint MaskedCrc32C)
+internal sealed record TensorBundleEntry(string Name, TfDataType DataType, long[] Shape, int ShardId, long Offset, long Size, uint MaskedCrc32C)
 {
     /// <summary>Number of elements.</summary>
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);

@@ -1,6 +1,10 @@
 namespace ElmoKeras.Weights.TensorBundle;
 
-/// <summary>Base-128 varints as LevelDB tables, protobuf and Snappy write them, with bounds checks.</summary>
+/// <summary>
+/// Base-128 varints of the LevelDB table format (block handles, block entries) and of TensorFlow's
+/// string tensors (element lengths), with bounds checks. Kept by hand: these are not protobuf
+/// messages (those go through Google.Protobuf) and no served library reads TensorFlow's SSTables.
+/// </summary>
 internal static class Varint
 {
     /// <summary>Reads one varint at <paramref name="position"/> and advances past it.</summary>

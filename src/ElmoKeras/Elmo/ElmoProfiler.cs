@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ElmoKeras.Elmo;
+
+/// <summary>
+/// Where one batch's time goes in an <see cref="ElmoModel"/>: the character CNN over its distinct
+/// tokens, and for every LSTM the input half of the gates (one product over all steps), the
+/// recurrent products alone (the same [4C, P]·[P, rows] product once per step), and the rest of its
+/// step loop (gate math, projection, bookkeeping). Each part is timed on its own, best of a few
+/// repeats, in inference mode. For performance work (<c>elmo bench --profile</c>); it changes nothing.
+/// </summary>
+public static class ElmoProfiler
+{
+    /// <summary>Times the parts of one forward pass over <paramref name="batch"/>.</summary>
+    /// <param name="elmo">The model.</param>
+    /// <param name="batch">The sentences of one batch, as tokens.</param>
+    /// <param name="repeats">Timed runs per part after one warm-up run; the best is kept.</param>
+    /// <param name="cancellationToken">Stops between timed runs.</param>
+    public static ElmoProfile Profile(ElmoModel elmo, IReadOnlyList<IReadOnlyList<string>> batch, int repeats = 3, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(elmo);
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0) throw new ArgumentException("The batch to profile is empty.", nameof(batch));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(repeats);
+        ElmoBatch prepared = elmo.CreateBatch(batch);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        ElmoBatchTensors tensors = prepared.ToTensors(elmo.Device);
+        ElmoBiLm network = elmo.Network;
+        double Best(Action action) => BestOf(action, repeats, cancellationToken);
+
+        double cnn = Best(() => network.TokenEncoder.call(tensors.CharacterIds).Dispose());
+        Tensor unique = network.TokenEncoder.call(tensors.CharacterIds).to_type(ScalarType.Float32);
+        long steps = tensors.TokenIndex.shape[0], rows = tensors.TokenIndex.shape[1];
+        Tensor input = unique.index_select(0, tensors.TokenIndex.reshape(-1)).reshape(steps, rows, -1);
+
+        var lstms = new List<LstmProfile>();
+        for (int direction = 0; direction < 2; direction++)
+        {
+            Tensor layerInput = input;
+            for (int layer = 0; layer < elmo.Options.Lstm.NumLayers; layer++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                ProjectedLstm lstm = network.Lstm(direction, layer);
+                Tensor x = layerInput;
+                double total = Best(() => { var (o, f) = lstm.call(x, tensors.Steps, null); o.Dispose(); f.Dispose(); });
+                Tensor flat = x.to_type(lstm.InputWeight.dtype).reshape(steps * rows, -1).t();
+                double inputProduct = Best(() => lstm.InputWeight.mm(flat).Dispose());
+                // The recurrent product at each step's running row count (rows sorted longest first).
+                int[] running = Enumerable.Range(0, (int)steps).Select(t => tensors.Steps.Count(s => s > t)).ToArray();
+                Tensor m = zeros(elmo.Options.Lstm.ProjectionDim, rows, dtype: lstm.RecurrentWeight.dtype);
+                double recurrent = Best(() => { foreach (int r in running) lstm.RecurrentWeight.mm(m.narrow(1, 0, r)).Dispose(); });
+                lstms.Add(new LstmProfile(direction == 0 ? "forward" : "backward", layer, Ms(total), Ms(inputProduct), Ms(recurrent), Ms(total - inputProduct - recurrent)));
+                var (output, final) = lstm.call(x, tensors.Steps, null);
+                final.Dispose();
+                layerInput = layer > 0 && elmo.Options.Lstm.UseSkipConnections ? output + x : output;
+            }
+        }
+        double whole = Best(() => { var (layers, finals) = network.Forward(tensors, null); foreach (Tensor l in layers) l.Dispose(); foreach (LstmState f in finals) f.Dispose(); });
+        return new ElmoProfile(batch.Count, batch.Max(s => s.Count), prepared.UniqueCount, Ms(whole), Ms(cnn), lstms);
+    }
+
+    private static double Ms(double seconds) => Math.Round(seconds * 1000, 3);
+
+    private static double BestOf(Action action, int repeats, CancellationToken cancellationToken)
+    {
+        action();
+        double best = double.MaxValue;
+        for (int i = 0; i < repeats; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var clock = Stopwatch.StartNew();
+            action();
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+}
+
+/// <summary>One LSTM's share of a profiled batch, in milliseconds.</summary>
+/// <param name="Direction"><c>forward</c> or <c>backward</c>.</param>
+/// <param name="Layer">The layer, from 0.</param>
+/// <param name="TotalMs">The whole LSTM over the batch.</param>
+/// <param name="InputProductMs">The input half of the gates, one product over all steps.</param>
+/// <param name="RecurrentProductsMs">The recurrent products alone, one per step.</param>
+/// <param name="GateMathProjectionAndRestMs">The rest: gate math, projection, bookkeeping.</param>
+public sealed record LstmProfile(string Direction, int Layer, double TotalMs, double InputProductMs, double RecurrentProductsMs, double GateMathProjectionAndRestMs);
+
+/// <summary>Where one batch's time goes (see <see cref="ElmoProfiler"/>).</summary>
+/// <param name="Rows">Sentences in the batch.</param>
+/// <param name="MaxTokens">Tokens in its longest sentence.</param>
+/// <param name="DistinctTokens">Distinct tokens the character CNN ran on.</param>
+/// <param name="WholeForwardMs">The whole bi-LM forward pass.</param>
+/// <param name="CharacterCnnMs">The character CNN.</param>
+/// <param name="Lstms">Each LSTM's share.</param>
+public sealed record ElmoProfile(int Rows, int MaxTokens, int DistinctTokens, double WholeForwardMs, double CharacterCnnMs, IReadOnlyList<LstmProfile> Lstms);
