@@ -66,7 +66,10 @@ internal sealed class ServeHost : IAsyncDisposable
         {
             kestrel.Listen(address, settings.Port);
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = settings.MaxBodyBytes;
+            // RequestBody enforces --max-body-bytes with a problem body. Kestrel's own limit sits higher so
+            // that it reads and discards a moderately oversized body after the 413 instead of closing
+            // the connection on unread data, which resets it before the client can read the answer.
+            kestrel.Limits.MaxRequestBodySize = settings.MaxBodyBytes > long.MaxValue / 16 ? null : settings.MaxBodyBytes * 16;
         });
         // In-flight requests get this long after SIGTERM/Ctrl+C before their connections are closed.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);

@@ -79,10 +79,15 @@ public sealed class ElmoBatcher : IDisposable
     }
 
     /// <summary>Embeds one tokenised sentence: [layers, tokens, width], as <see cref="ElmoEmbeddings.GetSentence"/> gives it.</summary>
-    public async Task<float[,,]> EmbedAsync(IReadOnlyList<string> sentence, CancellationToken cancellationToken = default)
+    /// <exception cref="ElmoQueueFullException">The queue is full; thrown at once, not through the task.</exception>
+    public Task<float[,,]> EmbedAsync(IReadOnlyList<string> sentence, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sentence);
-        return (await EmbedAsync([sentence], cancellationToken).ConfigureAwait(false))[0];
+        // Not an async method, so refusals (queue full, draining) throw at once as for several sentences.
+        Task<float[][,,]> all = EmbedAsync([sentence], cancellationToken);
+        return First(all);
+
+        static async Task<float[,,]> First(Task<float[][,,]> all) => (await all.ConfigureAwait(false))[0];
     }
 
     /// <summary>
@@ -229,30 +234,36 @@ public sealed class ElmoBatcher : IDisposable
         var clock = Stopwatch.StartNew();
         long batchTokens = batch.Sum(s => (long)s.Tokens.Length);
         long padded = (long)batch.Count * batch.Max(s => s.Tokens.Length);
-        bool succeeded = true;
+        float[][,,]? vectors = null;
+        Exception? failure = null;
         try
         {
-            float[][,,] vectors = Embed(batch);
-            for (int i = 0; i < batch.Count; i++) batch[i].Request.Complete(batch[i].Index, vectors[i]);
+            vectors = Embed(batch);
         }
         catch (Exception ex)
         {
             // The model failed for this batch only (e.g. a non-finite vector); the next batch may be fine.
-            succeeded = false;
+            failure = ex;
             logger.LogWarning(ex, "An ELMo batch of {Sentences} sentences failed", batch.Count);
-            foreach (PendingSentence sentence in batch) sentence.Request.Fail(ex);
         }
         int queued;
+        // Counted before the callers resume, so what they read afterwards includes their batch.
         lock (gate)
         {
             batches++;
-            if (succeeded)
+            if (vectors is not null)
             {
                 sentences += batch.Count;
                 tokens += batchTokens;
             }
             queued = queue.Count;
         }
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (vectors is not null) batch[i].Request.Complete(batch[i].Index, vectors[i]);
+            else batch[i].Request.Fail(failure!);
+        }
+        bool succeeded = vectors is not null;
         try
         {
             BatchCompleted?.Invoke(this, new ElmoBatchCompletedEventArgs(batch.Count, batchTokens, padded, clock.Elapsed, queued, succeeded));
