@@ -27,12 +27,13 @@ internal static class ServeCommand
         var maxTokens = new Option<int>("--max-tokens") { Description = "Whitespace tokens per input; beyond, 422 (or cut with --truncate).", DefaultValueFactory = _ => defaults.MaxTokens };
         var truncate = new Option<bool>("--truncate") { Description = "Cut inputs longer than --max-tokens instead of answering 422 (a request's \"truncate\" field wins)." };
         var shutdownTimeout = new Option<double>("--shutdown-timeout") { Description = "Seconds SIGTERM/Ctrl+C waits for in-flight requests before closing their connections.", DefaultValueFactory = _ => defaults.ShutdownTimeout.TotalSeconds };
+        var retryAfter = new Option<int>("--retry-after") { Description = "Seconds a 429 or 503 answer asks the client to wait (Retry-After).", DefaultValueFactory = _ => defaults.RetryAfterSeconds };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: libtorch's choice, one per core)." };
         var modelName = new Option<string?>("--model-name") { Description = "The model's name in /info and /v1/embeddings answers (default: from --elmo or the weight file's name)." };
         var model = new ModelOptions();
 
         var command = new Command(Name, "Serve ELMo embeddings over HTTP: /embed, /v1/embeddings (OpenAI), /health, /info, /metrics.");
-        foreach (Option option in new Option[] { host, port, maxBatchTokens, maxBatchSize, maxWait, maxQueue, maxConcurrent, maxClientBatch, maxBody, maxTokens, truncate, shutdownTimeout, threads, modelName })
+        foreach (Option option in new Option[] { host, port, maxBatchTokens, maxBatchSize, maxWait, maxQueue, maxConcurrent, maxClientBatch, maxBody, maxTokens, truncate, shutdownTimeout, retryAfter, threads, modelName })
             command.Options.Add(option);
         model.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -51,6 +52,7 @@ internal static class ServeCommand
                 MaxTokens = result.GetValue(maxTokens),
                 Truncate = result.GetValue(truncate),
                 ShutdownTimeout = TimeSpan.FromSeconds(result.GetValue(shutdownTimeout)),
+                RetryAfterSeconds = result.GetValue(retryAfter),
                 Threads = result.GetValue(threads),
                 ModelName = result.GetValue(modelName) ?? DefaultModelName(result, model),
             }.Validate();
