@@ -27,6 +27,8 @@ overload_clients=${OVERLOAD_CLIENTS:-256}
 overload_queue=${OVERLOAD_QUEUE:-64}
 soak_minutes=${SOAK_MINUTES:-0}
 n=${N:-2000}
+bench_n=${BENCH_N:-512}
+single_n=${SINGLE_N:-64}
 work=${WORK:-/tmp/elmo-serve-load}
 mkdir -p "$work"
 
@@ -71,9 +73,9 @@ stop_server() {
 }
 trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true' EXIT
 
-echo "serve-load: offline bench ($arch, 512 reviews; then 64 reviews one at a time)" >&2
-bench=$("${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n 512 --threads "$threads" | tail -n 1)
-bench_single=$("${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n 64 --batch-size 1 --threads "$threads" | tail -n 1)
+echo "serve-load: offline bench ($arch, $bench_n reviews; then $single_n reviews one at a time)" >&2
+bench=$("${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$bench_n" --threads "$threads" | tail -n 1)
+bench_single=$("${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$single_n" --batch-size 1 --threads "$threads" | tail -n 1)
 offline_tps=$(json "$bench" 'r["tokens_per_second"]')
 single_ms=$(json "$bench_single" 'round(1000 * r["seconds"] / r["sentences"], 1)')
 echo "$bench" >&2
@@ -111,8 +113,8 @@ fi
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo
-echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $cpu ($(nproc) cores), $arch architecture, --threads $threads, token cache $token_cache, $duration s per level."
-echo "Offline \`elmo bench\` (512 reviews, token budget 8,192): $(json "$bench" 'format(round(r["tokens_per_second"]), ",")') tokens/s; one review alone (batch 1): $single_ms ms."
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $cpu ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end), $arch architecture, --threads $threads, token cache $token_cache, $duration s per level."
+echo "Offline \`elmo bench\` ($bench_n reviews, token budget 8,192): $(json "$bench" 'format(round(r["tokens_per_second"]), ",")') tokens/s; one review alone (batch 1): $single_ms ms."
 echo
 echo "| clients | tokens/s | % of offline bench | latency p50 / p95 / p99 (ms) | statuses | timeouts + transport errors | server RSS |"
 echo "|---|---|---|---|---|---|---|"

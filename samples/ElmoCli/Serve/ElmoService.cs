@@ -6,9 +6,6 @@ using TorchSharp;
 
 namespace ElmoCli.Serve;
 
-/// <summary>Where the served model is in its life.</summary>
-internal enum ServiceState { Loading, Ready, Draining, Stopped }
-
 /// <summary>
 /// The served model's life: loaded and warmed up in the background while the server already answers
 /// <c>/health</c> (503 until ready), then shared through one <see cref="ElmoBatcher"/>; on shutdown

@@ -2,9 +2,6 @@ using ElmoKeras.Elmo;
 
 namespace ElmoCli.Serve;
 
-/// <summary>One input's vectors in row-major order with their shape.</summary>
-internal readonly record struct ServedVectors(float[] Values, int[] Shape);
-
 /// <summary>
 /// Turns one sentence's layers [layers, tokens, width] into the requested output, on the host. The
 /// scalar mix is the model's trained one when it has one (a TF Hub module), else an even mix with
