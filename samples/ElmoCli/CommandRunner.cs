@@ -17,7 +17,12 @@ internal static class CommandRunner
         try
         {
             // Our handler below prints one line; System.CommandLine's would print a stack trace.
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error });
+            ParseResult parsed = root.Parse(args);
+            var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error };
+            // The server handles SIGTERM/Ctrl+C itself (drain within --shutdown-timeout); System.CommandLine
+            // would otherwise end the command 2 s after the signal, cutting in-flight requests off.
+            if (parsed.CommandResult.Command.Name == Serve.ServeCommand.Name) configuration.ProcessTerminationTimeout = null;
+            return await parsed.InvokeAsync(configuration);
         }
         catch (OperationCanceledException)
         {

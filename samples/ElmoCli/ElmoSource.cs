@@ -34,6 +34,9 @@ internal sealed class ElmoSource(string optionsName = "--elmo-options", string w
         command.Options.Add(WeightSha256);
     }
 
+    /// <summary>The handle or weight file given, for naming the model (null when neither was).</summary>
+    public string? SourceName(ParseResult result) => result.GetValue(Elmo) ?? result.GetValue(WeightFile)?.FullName ?? defaultHandle;
+
     public async Task<ElmoModel> LoadAsync(ParseResult result, ElmoModelSettings settings, CancellationToken cancellationToken = default)
     {
         string? handle = result.GetValue(Elmo);

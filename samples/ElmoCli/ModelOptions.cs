@@ -25,6 +25,9 @@ internal sealed class ModelOptions
         command.Options.Add(TokenCache);
     }
 
+    /// <summary>The handle or weight file the model comes from, as given (null when neither was).</summary>
+    public string? SourceName(ParseResult result) => source.SourceName(result);
+
     public Task<ElmoModel> LoadAsync(ParseResult result, bool stateful, bool bfloat16 = false, CancellationToken cancellationToken = default) =>
         source.LoadAsync(result, Settings(result, stateful, bfloat16), cancellationToken);
 

@@ -6,6 +6,7 @@ using ElmoCli.Embed;
 using ElmoCli.Merge;
 using ElmoCli.RandomModel;
 using ElmoCli.Sentiment;
+using ElmoCli.Serve;
 using ElmoCli.Pretrain;
 
 var root = new RootCommand("ElmoKeras command-line tools: ELMo embeddings for .NET.");
@@ -16,4 +17,5 @@ root.Subcommands.Add(RandomModelCommand.Create());
 root.Subcommands.Add(SentimentCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(BaselineCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return await CommandRunner.InvokeAsync(root, args);

@@ -5,7 +5,7 @@ namespace ElmoKeras.ElmoLayer;
 /// <summary>
 /// Turns the text an ELMo layer receives into token lists, following TF Hub's two signatures.
 /// </summary>
-internal static class ElmoInputs
+public static class ElmoInputs
 {
     /// <summary>The padding token of the Keras ELMo recipes; <c>""</c> (TF Hub's padding) counts too.</summary>
     public const string PadToken = "--PAD--";

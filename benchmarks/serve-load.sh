@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Load test of `elmo serve` on loopback, next to the same model's offline `elmo bench` in the same run:
+# 1, 8 and 32 concurrent clients sending IMDB test reviews (first 150 tokens, one review per request)
+# for DURATION seconds each -> tokens/s, p50/p95/p99 latency, status and error counts; then an
+# overload run (256 clients against a queue of 64 sentences) that must answer 429s, never time out
+# or crash; resident memory of the server at start and after the runs. SOAK_MINUTES=10 adds a
+# long run at 8 clients and reports the server's memory before and after it.
+#
+#   bash benchmarks/serve-load.sh                      # small architecture, 60 s per level
+#   DURATION=20 bash benchmarks/serve-load.sh          # a quicker look
+#   SOAK_MINUTES=10 bash benchmarks/serve-load.sh      # plus the 10-minute memory run
+#
+# Random weights of ARCH (small | medium | original) are written once by `elmo random-model`. Both
+# the offline bench and the server run with the token cache off (TOKEN_CACHE=0) by default, so that
+# repeated reviews do not make either side look faster. A benchmark: it measures, prints a Markdown
+# table and asserts only that the overload run saw no timeouts and the server stayed up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+shared=${SHARED:-$root/../shared}
+arch=${ARCH:-small}
+duration=${DURATION:-60}
+levels=${CLIENTS:-1 8 32}
+threads=${THREADS:-2}
+token_cache=${TOKEN_CACHE:-0}
+overload_clients=${OVERLOAD_CLIENTS:-256}
+overload_queue=${OVERLOAD_QUEUE:-64}
+soak_minutes=${SOAK_MINUTES:-0}
+n=${N:-2000}
+bench_n=${BENCH_N:-512}
+single_n=${SINGLE_N:-64}
+work=${WORK:-/tmp/elmo-serve-load}
+mkdir -p "$work"
+
+bash scripts/install-prereqs.sh >&2
+dotnet build samples/ElmoCli -c Release -v quiet -nologo >&2
+dotnet build benchmarks/ServeLoad -c Release -v quiet -nologo >&2
+elmo=(dotnet "$root/samples/ElmoCli/bin/Release/net10.0/elmo.dll")
+load=(dotnet "$root/benchmarks/ServeLoad/bin/Release/net10.0/ServeLoad.dll")
+
+imdb=$work/imdb
+if [ ! -d "$imdb/aclImdb/test/neg" ]; then
+  rm -rf "$imdb.tmp" && mkdir -p "$imdb.tmp"
+  tar xzf "$shared/data/aclImdb_v1.tar.gz" -C "$imdb.tmp" --wildcards 'aclImdb/test/pos/*' 'aclImdb/test/neg/*'
+  rm -rf "$imdb" && mv "$imdb.tmp" "$imdb"
+fi
+[ -f "$work/$arch/weights.hdf5" ] || "${elmo[@]}" random-model --arch "$arch" --output-dir "$work/$arch" >&2
+w=(--options-file "$work/$arch/options.json" --weight-file "$work/$arch/weights.hdf5" --token-cache "$token_cache")
+
+json() { /usr/bin/python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print(eval(sys.argv[2], {}, {"r": r}))' "$1" "$2"; }
+rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+
+server_pid=
+start_server() { # extra serve options...: starts the server, sets $url and $server_pid
+  local log=$work/serve.log
+  "${elmo[@]}" serve --port 0 --threads "$threads" "${w[@]}" "$@" >"$log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 600); do
+    if grep -q 'ready on' "$log"; then break; fi
+    kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "serve-load: the server died while starting" >&2; exit 1; }
+    sleep 0.2
+  done
+  url=$(grep -o 'ready on http://[0-9.:]*' "$log" | head -n 1 | cut -d' ' -f3)
+  [ -n "$url" ] || { cat "$log" >&2; exit 1; }
+}
+stop_server() {
+  local pid=$server_pid
+  kill -TERM "$pid"
+  local code=0
+  wait "$pid" || code=$?
+  echo "serve-load: server stopped on SIGTERM with exit code $code" >&2
+  [ "$code" -eq 0 ] || { echo "serve-load: expected exit code 0 after SIGTERM" >&2; exit 1; }
+}
+trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true' EXIT
+
+echo "serve-load: offline bench ($arch, $bench_n reviews; then $single_n reviews one at a time)" >&2
+bench=$("${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$bench_n" --threads "$threads" | tail -n 1)
+bench_single=$("${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$single_n" --batch-size 1 --threads "$threads" | tail -n 1)
+offline_tps=$(json "$bench" 'r["tokens_per_second"]')
+single_ms=$(json "$bench_single" 'round(1000 * r["seconds"] / r["sentences"], 1)')
+echo "$bench" >&2
+echo "$bench_single" >&2
+
+start_server
+rss_start=$(rss_mb "$server_pid")
+results=()
+for clients in $levels; do
+  line=$("${load[@]}" "$url" --imdb "$imdb" --clients "$clients" --seconds "$duration" --n "$n")
+  echo "$line" >&2
+  results+=("$line")
+done
+rss_after=$(rss_mb "$server_pid")
+batch_metrics=$(curl -s "$url/metrics" | awk '/^elmo_batch_size_(sum|count) / { print $1 "=" $2 }' | tr '\n' ' ')
+stop_server
+
+echo "serve-load: overload: $overload_clients clients, --max-queue $overload_queue" >&2
+start_server --max-queue "$overload_queue" --max-client-batch-size "$(( overload_queue < 32 ? overload_queue : 32 ))"
+overload=$("${load[@]}" "$url" --imdb "$imdb" --clients "$overload_clients" --seconds "$(( duration / 2 > 10 ? duration / 2 : 10 ))" --n "$n" --timeout 30)
+echo "$overload" >&2
+health=$(curl -s -o /dev/null -w '%{http_code}' "$url/health")
+stop_server
+
+soak=
+if [ "$soak_minutes" -gt 0 ]; then
+  start_server
+  soak_start=$(rss_mb "$server_pid")
+  soak_line=$("${load[@]}" "$url" --imdb "$imdb" --clients 8 --seconds "$(( soak_minutes * 60 ))" --n "$n")
+  soak_end=$(rss_mb "$server_pid")
+  echo "$soak_line" >&2
+  stop_server
+  soak="| soak: 8 clients for $soak_minutes min | $(json "$soak_line" 'format(round(r["tokens_per_second"]), ",")') | | $(json "$soak_line" 'r["p50_ms"]') / $(json "$soak_line" 'r["p95_ms"]') / $(json "$soak_line" 'r["p99_ms"]') | $(json "$soak_line" 'r["statuses"]') | $(json "$soak_line" 'r["timeouts"] + r["transport_errors"]') | $soak_start -> $soak_end MB |"
+fi
+
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+echo
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $cpu ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end), $arch architecture, --threads $threads, token cache $token_cache, $duration s per level."
+echo "Offline \`elmo bench\` ($bench_n reviews, token budget 8,192): $(json "$bench" 'format(round(r["tokens_per_second"]), ",")') tokens/s; one review alone (batch 1): $single_ms ms."
+echo
+echo "| clients | tokens/s | % of offline bench | latency p50 / p95 / p99 (ms) | statuses | timeouts + transport errors | server RSS |"
+echo "|---|---|---|---|---|---|---|"
+first=1
+for line in "${results[@]}"; do
+  rss=""; [ $first -eq 1 ] && rss="$rss_start MB at start"; first=0
+  echo "| $(json "$line" 'r["clients"]') | $(json "$line" 'format(round(r["tokens_per_second"]), ",")') | $(json "$line" "round(100 * r['tokens_per_second'] / $offline_tps)")% | $(json "$line" 'r["p50_ms"]') / $(json "$line" 'r["p95_ms"]') / $(json "$line" 'r["p99_ms"]') | $(json "$line" 'r["statuses"]') | $(json "$line" 'r["timeouts"] + r["transport_errors"]') | $rss |"
+done
+echo "| overload: $overload_clients clients, queue $overload_queue | $(json "$overload" 'format(round(r["tokens_per_second"]), ",")') | $(json "$overload" "round(100 * r['tokens_per_second'] / $offline_tps)")% | $(json "$overload" 'r["p50_ms"]') / $(json "$overload" 'r["p95_ms"]') / $(json "$overload" 'r["p99_ms"]') | $(json "$overload" 'r["statuses"]') | $(json "$overload" 'r["timeouts"] + r["transport_errors"]') | $rss_after MB after the levels |"
+[ -n "$soak" ] && echo "$soak"
+echo
+echo "Batches during the levels: $batch_metrics; /health after the overload run: $health."
+echo "p99 at 1 client / one review alone: $(json "${results[0]}" "round(r['p99_ms'] / $single_ms, 2)")x."
+overload_errors=$(json "$overload" 'r["timeouts"] + r["transport_errors"]')
+[ "$overload_errors" -eq 0 ] && [ "$health" = 200 ] || { echo "serve-load: the overload run saw $overload_errors timeouts/transport errors, /health $health" >&2; exit 1; }
