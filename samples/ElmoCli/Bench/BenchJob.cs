@@ -80,7 +80,7 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
         output.Tensor!.mean().backward();
         // The norm of the bi-LM's gradient shows that a backward pass reached every weight.
         Weight[] biLm = trainLayer.TrainableWeights.Where(w => w.Name.StartsWith("bilm/", StringComparison.Ordinal)).ToArray();
-        using (no_grad()) gradientNorm = Math.Sqrt(biLm.Select(w => w.Parameter.grad).OfType<Tensor>().Sum(g => g.square().sum().item<float>()));
+        using (no_grad()) gradientNorm = Math.Sqrt(biLm.Select(w => w.Parameter.grad).OfType<Tensor>().Sum(g => (g * g).sum().item<float>()));
         foreach (Weight weight in trainLayer.TrainableWeights) weight.Parameter.grad?.zero_();
     }
 

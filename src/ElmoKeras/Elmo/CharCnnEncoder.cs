@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Elmo;
 
@@ -114,6 +115,6 @@ internal sealed class Highway : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         Tensor gate = carry.call(x).sigmoid();
         Tensor transformed = nn.functional.relu(transform.call(x));
-        return (gate * transformed + (1 - gate) * x).MoveToOuterDisposeScope();
+        return (gate * transformed).Plus(HeldScalarMath.Minus(1, gate) * x).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Elmo;
 
@@ -71,7 +72,7 @@ internal sealed class ElmoBiLm : nn.Module
                 var (output, final) = Lstm(direction, layer).call(input, batch.Steps, initial?[stateIndex]);
                 finals[stateIndex] = final;
                 // Residual on the output only; the recurrence above used the plain projection.
-                if (layer > 0 && options.Lstm.UseSkipConnections) output = output + input;
+                if (layer > 0 && options.Lstm.UseSkipConnections) output = output.Plus(input);
                 directionOutputs[direction][layer] = output;
                 input = output;
             }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 using ElmoKeras.IO;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Elmo;
 
@@ -214,7 +215,7 @@ public sealed class ElmoModel : IDisposable
         double fanIn = parameter.shape[1] * receptive, fanOut = parameter.shape[0] * receptive;
         double limit = Math.Sqrt(6.0 / (fanIn + fanOut));
         using Tensor uniform = rand(parameter.shape, generator: generator);
-        parameter.copy_(uniform.mul_(2 * limit).sub_(limit));
+        parameter.copy_(uniform.SpreadToSymmetric(limit));
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Elmo;
 
@@ -55,7 +56,7 @@ public static class ElmoProfiler
                 lstms.Add(new LstmProfile(direction == 0 ? "forward" : "backward", layer, Ms(total), Ms(inputProduct), Ms(recurrent), Ms(total - inputProduct - recurrent)));
                 var (output, final) = lstm.call(x, tensors.Steps, null);
                 final.Dispose();
-                layerInput = layer > 0 && elmo.Options.Lstm.UseSkipConnections ? output + x : output;
+                layerInput = layer > 0 && elmo.Options.Lstm.UseSkipConnections ? output.Plus(x) : output;
             }
         }
         double whole = Best(() => { var (layers, finals) = network.Forward(tensors, null); foreach (Tensor l in layers) l.Dispose(); foreach (LstmState f in finals) f.Dispose(); });

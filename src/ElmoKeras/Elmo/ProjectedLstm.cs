@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Elmo;
 
@@ -72,9 +73,9 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
         Tensor m = initial is null ? zeros(projectionSize, batch, device: input.device) : initial.Hidden.t().to_type(ScalarType.Float32).contiguous();
 
         Tensor forgetOffset = zeros(4 * cellSize, dtype: bias.dtype, device: bias.device);
-        forgetOffset.narrow(0, 2 * cellSize, cellSize).fill_(1.0f);
+        forgetOffset.narrow(0, 2 * cellSize, cellSize).FillWith(1.0);
         // All steps' input halves in one product, produced feature-major ([4C, T·B]) so no transpose copy is needed.
-        Tensor gatesFromInput = addmm((bias + forgetOffset).unsqueeze(1), inputWeight, input.to_type(weightType).reshape(steps * batch, -1).t(), beta: 1, alpha: 1);
+        Tensor gatesFromInput = addmm(bias.Plus(forgetOffset).unsqueeze(1), inputWeight, input.to_type(weightType).reshape(steps * batch, -1).t(), beta: 1, alpha: 1);
         if (mixed) gatesFromInput = gatesFromInput.to_type(ScalarType.Float32);
         // One view per step, made by a single op: slicing the big tensor step by step would make
         // backward build a full-size gradient for every step.
@@ -107,7 +108,7 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
             {
                 // Gate temporaries die with this scope: kept for all steps they would cost gigabytes.
                 Tensor gates = mixed                                                                            // [4C, rows]
-                    ? stepGates[t].narrow(1, 0, running) + recurrentWeight.mm(m.to_type(weightType)).to_type(ScalarType.Float32)
+                    ? stepGates[t].narrow(1, 0, running).Plus(recurrentWeight.mm(m.to_type(weightType)).to_type(ScalarType.Float32))
                     : addmm(stepGates[t].narrow(1, 0, running), recurrentWeight, m, beta: 1, alpha: 1);
                 var (newC, newM) = inference ? StepInPlace(gates, c, scalars) : Step(gates, c, scalars);
                 c = newC.MoveToOuterDisposeScope();
@@ -138,7 +139,7 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     private (Tensor Cell, Tensor Hidden) Step(Tensor gates, Tensor c, StepScalars scalars)
     {
         Tensor[] g = gates.chunk(4, 0);
-        Tensor newC = g[2].sigmoid() * c + g[0].sigmoid() * g[1].tanh();
+        Tensor newC = (g[2].sigmoid() * c).Plus(g[0].sigmoid() * g[1].tanh());
         if (scalars.CellClip is var (low, high)) newC = newC.clamp(low, high);
         Tensor newM = Project(g[3].sigmoid() * newC.tanh());                                               // [P, rows]
         if (scalars.ProjectionClip is var (pLow, pHigh)) newM = newM.clamp(pLow, pHigh);

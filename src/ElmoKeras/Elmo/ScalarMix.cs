@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Elmo;
 
@@ -51,11 +52,11 @@ internal sealed class ScalarMix : nn.Module<Tensor, Tensor?, Tensor>
             if (layers.dim() != 4) throw new ArgumentException($"Layer normalisation in the scalar mix needs layers [B, L, T, D], got {layers.dim()} dimensions.", nameof(layers));
             if (mask is null) throw new ArgumentException("Layer normalisation in the scalar mix needs the token mask.", nameof(mask));
             Tensor m = mask.to_type(x.dtype).unsqueeze(1).unsqueeze(3);            // [B, 1, T, 1]
-            Tensor count = m.sum() * x.shape[3];
+            Tensor count = m.sum().Times(x.shape[3]);
             Tensor masked = x * m;
             Tensor mean = masked.sum([0, 2, 3], keepdim: true) / count;             // one per layer
-            Tensor variance = ((masked - mean) * m).pow(2).sum([0, 2, 3], keepdim: true) / count;
-            x = (x - mean) / (variance + LayerNormEpsilon).sqrt();
+            Tensor variance = ((masked - mean) * m).Power(2).sum([0, 2, 3], keepdim: true) / count;
+            x = (x - mean) / variance.Plus(LayerNormEpsilon).sqrt();
         }
         long[] shape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
         shape[1] = -1;

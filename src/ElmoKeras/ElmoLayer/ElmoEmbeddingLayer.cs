@@ -2,6 +2,7 @@ using ElmoKeras.Elmo;
 using ElmoKeras;
 using TorchSharp;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.ElmoLayer;
 
@@ -78,7 +79,7 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
         {
             // Explicit options win; else a TF Hub module's trained mix; else an even mix with γ = 1.
             if ((options.InitialMixWeights ?? elmo.PretrainedMix?.Weights) is { } w) head.Mix.Weights.copy_(tensor(w.ToArray()));
-            head.Mix.Gamma.fill_(options.InitialGamma ?? elmo.PretrainedMix?.Gamma ?? 1f);
+            head.Mix.Gamma.FillWith(options.InitialGamma ?? elmo.PretrainedMix?.Gamma ?? 1f);
         }
         // TF Hub's names for the 4 scalar-mix numbers.
         bool mixTrains = Mode != ElmoTrainable.None;

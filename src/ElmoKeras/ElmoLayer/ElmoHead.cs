@@ -1,6 +1,7 @@
 using ElmoKeras.Elmo;
 using TorchSharp;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.ElmoLayer;
 
@@ -61,7 +62,7 @@ internal sealed class ElmoHead : nn.Module
     {
         using var scope = NewDisposeScope();
         Tensor weight = mask.to_type(layers.dtype);                                        // [B, T]
-        Tensor count = weight.sum(1).clamp_min(1).reshape(-1, 1, 1);                       // [B, 1, 1]
+        Tensor count = weight.sum(1).AtLeast(1).reshape(-1, 1, 1);                       // [B, 1, 1]
         Tensor sum = (layers * weight.unsqueeze(1).unsqueeze(3)).sum(2);                   // [B, L, D]
         return (sum / count).MoveToOuterDisposeScope();
     }
@@ -69,7 +70,7 @@ internal sealed class ElmoHead : nn.Module
     private static Tensor MaskedMean(Tensor values, Tensor mask)
     {
         Tensor weight = mask.to_type(values.dtype);
-        return (values * weight.unsqueeze(2)).sum(1) / weight.sum(1, keepdim: true).clamp_min(1);
+        return (values * weight.unsqueeze(2)).sum(1) / weight.sum(1, keepdim: true).AtLeast(1);
     }
 
     private static Tensor Layer(Tensor layers, int index)

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras;
 
@@ -31,18 +32,18 @@ public abstract class Initializer
             long receptive = shape.Length > 2 ? shape[..^2].Aggregate(1L, (a, b) => a * b) : 1;
             double fanIn = (shape.Length >= 2 ? shape[^2] : shape[0]) * receptive, fanOut = shape[^1] * receptive;
             double limit = Math.Sqrt(6.0 / (fanIn + fanOut));
-            return rand(shape).mul_(2 * limit).sub_(limit);
+            return rand(shape).SpreadToSymmetric(limit);
         }
     }
 
     private sealed class UniformInitializer(double limit) : Initializer
     {
-        public override Tensor Create(long[] shape) => rand(shape).mul_(2 * limit).sub_(limit);
+        public override Tensor Create(long[] shape) => rand(shape).SpreadToSymmetric(limit);
     }
 
     private sealed class ConstantInitializer(double value) : Initializer
     {
-        public override Tensor Create(long[] shape) => full(shape, value);
+        public override Tensor Create(long[] shape) => HeldScalarMath.Full(shape, value);
     }
 }
 

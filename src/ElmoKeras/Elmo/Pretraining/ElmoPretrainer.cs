@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Elmo.Pretraining;
 
@@ -49,7 +50,7 @@ public sealed class ElmoPretrainer : IDisposable
         random.manual_seed(this.settings.Seed);
         softmax = new SampledSoftmax(options.Lstm.ProjectionDim, vocabulary.Count, this.settings.SoftmaxSamples);
         parameters = [.. Model.Network.named_parameters().Select(p => ("bilm." + p.name, p.parameter)), .. softmax.NamedParameters.Select(p => ("softmax." + p.Name, p.Parameter))];
-        accumulators = parameters.Select(p => full_like(p.Parameter, InitialAccumulator).DetachFromDisposeScope()).ToList();
+        accumulators = parameters.Select(p => HeldScalarMath.FullLike(p.Parameter, InitialAccumulator).DetachFromDisposeScope()).ToList();
     }
 
     /// <summary>The bi-LM being trained (stateful, without added sentence boundaries).</summary>
@@ -240,12 +241,13 @@ public sealed class ElmoPretrainer : IDisposable
         nn.utils.clip_grad_norm_(parameters.Select(p => p.Parameter), settings.ClipNorm);
         using (no_grad())
         {
+            using Scalar one = 1.ToScalar(), step = (-settings.LearningRate).ToScalar();
             for (int i = 0; i < parameters.Count; i++)
             {
                 Tensor? gradient = parameters[i].Parameter.grad;
                 if (gradient is null) continue;
-                accumulators[i].addcmul_(gradient, gradient, 1);
-                parameters[i].Parameter.addcdiv_(gradient, accumulators[i].sqrt(), -settings.LearningRate);
+                accumulators[i].addcmul_(gradient, gradient, one);
+                parameters[i].Parameter.addcdiv_(gradient, accumulators[i].sqrt(), step);
             }
         }
         return loss.item<float>();
@@ -261,7 +263,7 @@ public sealed class ElmoPretrainer : IDisposable
         Device device = Model.Device;
         Tensor forwardLoss = softmax.Loss(top.narrow(2, 0, p).reshape(-1, p), tensor(next, device: device), sampled);
         Tensor backwardLoss = softmax.Loss(top.narrow(2, p, p).reshape(-1, p), tensor(previous, device: device), sampled);
-        return (forwardLoss + backwardLoss) / 2;
+        return forwardLoss.Plus(backwardLoss).DividedBy(2);
     }
 
     private (Tensor Cell, Tensor Hidden)[]? SnapshotStates() =>

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Elmo.Pretraining;
 
@@ -30,8 +31,9 @@ internal sealed class SampledSoftmax : IDisposable
         {
             // Log-uniform (Zipf) proposal over ids ordered by falling frequency, as TensorFlow's sampler.
             using var scope = NewDisposeScope();
-            Tensor k = arange(vocabularySize, dtype: ScalarType.Float64);
-            samplingLogProbabilities = ((k + 2).log() - (k + 1).log()).div(Math.Log(vocabularySize + 1)).log().to(ScalarType.Float32).DetachFromDisposeScope();
+            using Scalar zero = 0.ToScalar(), size = vocabularySize.ToScalar(), one = 1.ToScalar();
+            Tensor k = arange(zero, size, one, dtype: ScalarType.Float64);
+            samplingLogProbabilities = (k.Plus(2).log() - k.Plus(1).log()).DividedBy(Math.Log(vocabularySize + 1)).log().to(ScalarType.Float32).DetachFromDisposeScope();
         }
     }
 
@@ -60,15 +62,15 @@ internal sealed class SampledSoftmax : IDisposable
     public Tensor Loss(Tensor hidden, Tensor targets, Tensor? sampled)
     {
         if (sampled is null) return nn.functional.cross_entropy(linear.call(hidden), targets, ignore_index: IgnoreIndex);
-        Tensor keep = targets.ne(IgnoreIndex).nonzero().squeeze(1);
+        Tensor keep = targets.NotEqualTo(IgnoreIndex).nonzero().squeeze(1);
         hidden = hidden.index_select(0, keep);
         targets = targets.index_select(0, keep);
         // Sampled softmax with the log expected count subtracted (TensorFlow's remove_accidental_hits=True).
         double logSamples = Math.Log(samples);
         Tensor w = linear.weight!, b = linear.bias!;
-        Tensor trueLogits = (hidden * w.index_select(0, targets)).sum(1) + b.index_select(0, targets) - samplingLogProbabilities!.index_select(0, targets) - logSamples;
-        Tensor sampledLogits = hidden.matmul(w.index_select(0, sampled).t()) + b.index_select(0, sampled) - samplingLogProbabilities.index_select(0, sampled) - logSamples;
-        sampledLogits = sampledLogits.masked_fill(targets.unsqueeze(1).eq(sampled.unsqueeze(0)), float.NegativeInfinity);
+        Tensor trueLogits = ((hidden * w.index_select(0, targets)).sum(1).Plus(b.index_select(0, targets)) - samplingLogProbabilities!.index_select(0, targets)).Minus(logSamples);
+        Tensor sampledLogits = (hidden.matmul(w.index_select(0, sampled).t()).Plus(b.index_select(0, sampled)) - samplingLogProbabilities.index_select(0, sampled)).Minus(logSamples);
+        sampledLogits = sampledLogits.FilledWhere(targets.unsqueeze(1).eq(sampled.unsqueeze(0)), double.NegativeInfinity);
         Tensor logits = cat([trueLogits.unsqueeze(1), sampledLogits], 1);
         return nn.functional.cross_entropy(logits, zeros(logits.shape[0], dtype: ScalarType.Int64, device: logits.device));
     }

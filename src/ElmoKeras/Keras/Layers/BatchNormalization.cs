@@ -1,5 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
+using TorchSharp;
 
 namespace ElmoKeras.Layers;
 
@@ -76,9 +78,9 @@ public sealed class BatchNormalization : Layer
             if (mask is not null && mask.numel() * features == x.numel())
             {
                 Tensor weights = mask.reshape(-1, 1).to_type(x.dtype);
-                Tensor count = weights.sum().clamp_min(1);
+                Tensor count = weights.sum().AtLeast(1);
                 mean = (flat * weights).sum(0) / count;
-                variance = ((flat - mean).pow(2) * weights).sum(0) / count;
+                variance = ((flat - mean).Power(2) * weights).sum(0) / count;
             }
             else
             {
@@ -88,8 +90,9 @@ public sealed class BatchNormalization : Layer
             using (no_grad())
             {
                 // Keras updates the moving statistics as a side effect of a training call.
-                MovingMean.mul_(Momentum).add_(mean.detach(), alpha: 1 - Momentum);
-                MovingVariance.mul_(Momentum).add_(variance.detach(), alpha: 1 - Momentum);
+                using Scalar keep = Momentum.ToScalar(), update = (1 - Momentum).ToScalar();
+                MovingMean.mul_(keep).add_(mean.detach(), update);
+                MovingVariance.mul_(keep).add_(variance.detach(), update);
             }
         }
         else
@@ -97,7 +100,7 @@ public sealed class BatchNormalization : Layer
             mean = MovingMean;
             variance = MovingVariance;
         }
-        Tensor y = (x - mean) / (variance + Epsilon).sqrt() * gamma! + beta!;
+        Tensor y = ((x - mean) / variance.Plus(Epsilon).sqrt() * gamma!).Plus(beta!);
         return LayerValue.FromTensor(y.MoveToOuterDisposeScope());
     }
 }

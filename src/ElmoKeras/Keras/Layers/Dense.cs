@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Layers;
 
@@ -64,7 +65,7 @@ public sealed class Dense : Layer
             throw new ArgumentException($"Layer '{Name}' expected input with last dimension {Kernel.shape[0]}, received shape [{string.Join(", ", x.shape)}].");
         using var scope = NewDisposeScope();
         Tensor y = x.matmul(Kernel);
-        if (bias is not null) y = y + bias;
+        if (bias is not null) y = y.Plus(bias);
         return LayerValue.FromTensor(activation(y).MoveToOuterDisposeScope());
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Layers;
 
@@ -53,7 +54,7 @@ public sealed class Embedding : Layer
                 throw new ArgumentException($"Layer '{Name}' (Embedding) got id {(min < 0 ? min : max)}; ids must be in [0, {InputDim - 1}].");
         }
         Tensor vectors = Embeddings.index_select(0, ids.reshape(-1)).reshape([.. ids.shape, OutputDim]);
-        Tensor? mask = MaskZero ? ids.ne(0) : null;
+        Tensor? mask = MaskZero ? ids.NotEqualTo(0) : null;
         return LayerValue.FromTensor(vectors.MoveToOuterDisposeScope(), mask?.MoveToOuterDisposeScope());
     }
 }

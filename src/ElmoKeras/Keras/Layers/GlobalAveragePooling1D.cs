@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Layers;
 
@@ -10,6 +11,6 @@ public sealed class GlobalAveragePooling1D(string? name = null) : GlobalPooling1
     {
         if (mask is null) return x.mean([1]);
         Tensor weight = mask.to_type(x.dtype).unsqueeze(2);
-        return (x * weight).sum(1) / weight.sum(1).clamp_min(1);
+        return (x * weight).sum(1) / weight.sum(1).AtLeast(1);
     }
 }

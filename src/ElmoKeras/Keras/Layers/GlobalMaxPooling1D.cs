@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Layers;
 
@@ -8,8 +9,8 @@ public sealed class GlobalMaxPooling1D(string? name = null) : GlobalPooling1D(na
     /// <inheritdoc/>
     protected override Tensor Pool(Tensor x, Tensor? mask)
     {
-        Tensor result = mask is null ? x.amax(1) : x.masked_fill(mask.logical_not().unsqueeze(2), float.NegativeInfinity).amax(1);
+        Tensor result = mask is null ? x.amax(1) : x.FilledWhere(mask.logical_not().unsqueeze(2), double.NegativeInfinity).amax(1);
         // A row with no real step has no maximum; give zeros rather than -inf.
-        return result.masked_fill(result.isneginf(), 0);
+        return result.FilledWhere(result.isneginf(), 0);
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Layers;
 
@@ -75,10 +76,10 @@ public abstract class RecurrentLayer : Layer
         Tensor x = input.ExpectTensor(layerName);
         using var scope = NewDisposeScope();
         long batch = x.shape[0], steps = x.shape[1];
-        Tensor lengths = input.Mask is Tensor mask ? mask.sum(1).to_type(ScalarType.Int64).cpu() : full(batch, steps, ScalarType.Int64);
+        Tensor lengths = input.Mask is Tensor mask ? mask.sum(1).to_type(ScalarType.Int64).cpu() : HeldScalarMath.Full(batch, steps, ScalarType.Int64);
         // Packing rejects empty rows; run them for one step and zero their outputs afterwards.
-        Tensor empty = lengths.eq(0);
-        var packed = nn.utils.rnn.pack_padded_sequence(x, lengths.clamp_min(1), batch_first: true, enforce_sorted: false);
+        Tensor empty = lengths.EqualTo(0);
+        var packed = nn.utils.rnn.pack_padded_sequence(x, lengths.AtLeast(1), batch_first: true, enforce_sorted: false);
         Tensor hidden;
         nn.utils.rnn.PackedSequence outputPacked;
         switch (Module)

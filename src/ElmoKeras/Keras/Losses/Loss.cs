@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Losses;
 
@@ -51,8 +52,8 @@ public sealed class BinaryCrossentropy : Loss
     {
         using var scope = NewDisposeScope();
         Tensor y = Align(predicted, labels, Name);
-        Tensor p = predicted.clamp(Epsilon, 1 - Epsilon);
-        Tensor loss = -(y * p.log() + (1 - y) * (1 - p).log());
+        Tensor p = predicted.Between(Epsilon, 1 - Epsilon);
+        Tensor loss = -(y * p.log()).Plus(HeldScalarMath.Minus(1, y) * HeldScalarMath.Minus(1, p).log());
         return loss.mean().MoveToOuterDisposeScope();
     }
 }
@@ -69,7 +70,7 @@ public sealed class CategoricalCrossentropy : Loss
         using var scope = NewDisposeScope();
         Tensor y = Align(predicted, labels, Name);
         Tensor p = predicted / predicted.sum(-1, keepdim: true);
-        return (-(y * p.clamp(Epsilon, 1 - Epsilon).log()).sum(-1)).mean().MoveToOuterDisposeScope();
+        return (-(y * p.Between(Epsilon, 1 - Epsilon).log()).sum(-1)).mean().MoveToOuterDisposeScope();
     }
 }
 
@@ -88,7 +89,7 @@ public sealed class SparseCategoricalCrossentropy : Loss
         Tensor y = labels.reshape(-1).to_type(ScalarType.Int64);
         if (y.shape[0] != predicted.shape[0])
             throw new ArgumentException($"Loss '{Name}': {y.shape[0]} labels for {predicted.shape[0]} predictions.");
-        Tensor p = (predicted / predicted.sum(-1, keepdim: true)).clamp(Epsilon, 1 - Epsilon);
+        Tensor p = (predicted / predicted.sum(-1, keepdim: true)).Between(Epsilon, 1 - Epsilon);
         return nn.functional.nll_loss(p.log(), y).MoveToOuterDisposeScope();
     }
 }
@@ -103,6 +104,6 @@ public sealed class MeanSquaredError : Loss
     public override Tensor Compute(Tensor predicted, Tensor labels)
     {
         using var scope = NewDisposeScope();
-        return (predicted - Align(predicted, labels, Name)).pow(2).mean().MoveToOuterDisposeScope();
+        return (predicted - Align(predicted, labels, Name)).Power(2).mean().MoveToOuterDisposeScope();
     }
 }

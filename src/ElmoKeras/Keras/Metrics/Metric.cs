@@ -1,5 +1,6 @@
 using ElmoKeras.Losses;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Metrics;
 
@@ -71,7 +72,7 @@ public sealed class Accuracy(AccuracyKind kind = AccuracyKind.Binary) : Metric
         using var noGrad = no_grad();
         Tensor hits = Kind switch
         {
-            AccuracyKind.Binary => predicted.reshape(-1).gt(0.5).eq(labels.reshape(-1).gt(0.5)),
+            AccuracyKind.Binary => predicted.reshape(-1).GreaterThan(0.5).eq(labels.reshape(-1).GreaterThan(0.5)),
             AccuracyKind.Categorical => predicted.argmax(-1).eq(labels.argmax(-1)),
             _ => predicted.argmax(-1).reshape(-1).eq(labels.reshape(-1).to_type(ScalarType.Int64)),
         };
