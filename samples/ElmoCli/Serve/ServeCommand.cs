@@ -19,7 +19,7 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "TCP port (0: a free one, printed at start).", DefaultValueFactory = _ => defaults.Port };
         var maxBatchTokens = new Option<int>("--max-batch-tokens") { Description = "Padded tokens (rows x longest) per model batch.", DefaultValueFactory = _ => defaults.MaxBatchTokens };
         var maxBatchSize = new Option<int>("--max-batch-size") { Description = "Sentences per model batch.", DefaultValueFactory = _ => defaults.MaxBatchSize };
-        var maxWait = new Option<double>("--max-wait-ms") { Description = "How long an idle server waits for more sentences before starting a batch.", DefaultValueFactory = _ => defaults.MaxWait.TotalMilliseconds };
+        var maxWait = new Option<double>("--max-wait-ms") { Description = "How long a batch waits for more sentences before it starts, counted from the oldest arrival or the end of the previous batch, whichever is later.", DefaultValueFactory = _ => defaults.MaxWait.TotalMilliseconds };
         var maxQueue = new Option<int>("--max-queue") { Description = "Sentences that may wait for the model; beyond, requests get 429 at once.", DefaultValueFactory = _ => defaults.MaxQueue };
         var maxConcurrent = new Option<int>("--max-concurrent-requests") { Description = "Requests handled at once; beyond, 429 at once.", DefaultValueFactory = _ => defaults.MaxConcurrentRequests };
         var maxClientBatch = new Option<int>("--max-client-batch-size") { Description = "Inputs per request; beyond, 422.", DefaultValueFactory = _ => defaults.MaxClientBatchSize };

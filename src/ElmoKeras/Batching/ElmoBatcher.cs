@@ -168,9 +168,16 @@ public sealed class ElmoBatcher : IDisposable
         }
     }
 
-    /// <summary>Waits for work and for company (up to MaxWait after the oldest arrival); null when disposed.</summary>
+    /// <summary>
+    /// Waits for work and for company (up to MaxWait after the oldest arrival or the end of the last
+    /// batch, whichever is later); null when disposed.
+    /// </summary>
     private List<PendingSentence>? NextBatch()
     {
+        // Callers just answered send again within milliseconds; counting the wait from the oldest
+        // arrival alone would start the next batch at once with whoever queued during the last one,
+        // and batches would alternate between part of the clients and the rest (11 of 32 measured).
+        long idleSince = Stopwatch.GetTimestamp();
         lock (gate)
         {
             busy = false;
@@ -186,7 +193,7 @@ public sealed class ElmoBatcher : IDisposable
                 // Draining: nobody new is coming, so waiting for company only adds latency.
                 if (accepting && !Select(take: false).Full)
                 {
-                    TimeSpan waited = Stopwatch.GetElapsedTime(queue.First!.Value.Enqueued);
+                    TimeSpan waited = Stopwatch.GetElapsedTime(Math.Max(queue.First!.Value.Enqueued, idleSince));
                     if (waited < options.MaxWait)
                     {
                         Monitor.Wait(gate, options.MaxWait - waited);

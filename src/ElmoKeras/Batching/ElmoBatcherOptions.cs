@@ -21,8 +21,9 @@ public sealed record ElmoBatcherOptions
     public int MaxBatchSize { get; init; } = 256;
 
     /// <summary>
-    /// How long the oldest waiting sentence may wait for company before its batch starts. While the
-    /// model is busy sentences gather anyway, so this only adds latency when the batcher is idle.
+    /// How long a batch may wait for company before it starts, counted from the oldest waiting
+    /// sentence's arrival or the end of the previous batch, whichever is later: the callers a batch
+    /// has just answered get this long to send their next sentences and join the next batch.
     /// </summary>
     /// <value>Default: 5 ms.</value>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(5);

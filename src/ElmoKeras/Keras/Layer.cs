@@ -118,7 +118,13 @@ public abstract class Layer : IDisposable
         }
         CheckInputs(shapes, dtypes);
         if (Built) return;
-        Build(shapes);
+        // The weights belong to the layer, not to whatever dispose scope its first call runs in: a
+        // caller's NewDisposeScope would dispose them when it ends and break every later call.
+        using (DisposeScope scope = torch.NewDisposeScope())
+        {
+            Build(shapes);
+            scope.Detach(scope.DisposablesView.ToArray());
+        }
         Built = true;
     }
 

@@ -67,6 +67,26 @@ public sealed class ElmoBatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task CallersAnsweredByABatchHaveMaxWaitToJoinTheNext()
+    {
+        // A sentence that queued during a long batch is past its own wait when that batch ends; the
+        // caller the batch has just answered sends again a moment later and must still make the next
+        // batch (counting only from the oldest arrival, 32 clients averaged 11 sentences a batch).
+        using var batcher = new ElmoBatcher(elmo, new ElmoBatcherOptions { MaxWait = TimeSpan.FromMilliseconds(500) });
+        using WorkerBlocker blocker = await WorkerBlocker.BlockAsync(batcher);
+        Task<float[,,]> queuedDuringTheBatch = batcher.EmbedAsync(Sentences[0], TestContext.Current.CancellationToken);
+        await Task.Delay(700, TestContext.Current.CancellationToken);
+        blocker.Release();
+        // The answered client's round trip.
+        await Task.Delay(50, TestContext.Current.CancellationToken);
+        Task<float[,,]> sentAgain = batcher.EmbedAsync(Sentences[1], TestContext.Current.CancellationToken);
+        await Task.WhenAll(queuedDuringTheBatch, sentAgain);
+        Assert.Equal(2, batcher.Statistics.Batches);
+        Assert.True(MaxDifference(Alone(Sentences[0]), await queuedDuringTheBatch) <= 1e-5f);
+        Assert.True(MaxDifference(Alone(Sentences[1]), await sentAgain) <= 1e-5f);
+    }
+
+    [Fact]
     public async Task ARequestLargerThanTheTokenBudgetIsSplitAcrossBatches()
     {
         var batches = new List<(int Sentences, long Padded)>();

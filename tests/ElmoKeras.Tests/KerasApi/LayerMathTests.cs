@@ -164,4 +164,19 @@ public class LayerMathTests
         Assert.All(trained, v => Assert.True(v == 0f || v == 2f));
         Assert.InRange(trained.Count(v => v == 0f), 350, 650);
     }
+
+    [Fact]
+    public void ALayerFirstCalledInsideACallersDisposeScopeKeepsItsWeights()
+    {
+        // bench's training mode calls the layer inside its own scope per batch; the weights that the
+        // first call builds must outlive that scope.
+        using var dense = new Dense(3, useBias: true);
+        float[] first, second;
+        using (NewDisposeScope())
+            first = dense.Invoke([LayerValue.FromTensor(ones(2, 4))]).Tensor!.data<float>().ToArray();
+        Assert.False(dense.Kernel.IsInvalid);
+        using (NewDisposeScope())
+            second = dense.Invoke([LayerValue.FromTensor(ones(2, 4))]).Tensor!.data<float>().ToArray();
+        Assert.Equal(first, second);
+    }
 }
