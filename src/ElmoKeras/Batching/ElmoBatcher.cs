@@ -39,6 +39,7 @@ public sealed class ElmoBatcher : IDisposable
     private bool accepting = true;
     private bool disposed;
     private bool busy;
+    private int lastBatchSize;
     private long batches, sentences, tokens, dropped, rejected;
 
     /// <param name="model">A stateless model; the batcher runs it on its own thread.</param>
@@ -177,10 +178,14 @@ public sealed class ElmoBatcher : IDisposable
         // Callers just answered send again within milliseconds; counting the wait from the oldest
         // arrival alone would start the next batch at once with whoever queued during the last one,
         // and batches would alternate between part of the clients and the rest (11 of 32 measured).
+        // Once the expected company is there the batch starts: a lone client never waits.
         long idleSince = Stopwatch.GetTimestamp();
         lock (gate)
         {
             busy = false;
+            // The company the next batch can expect: what queued during the last batch, plus as many
+            // again as it answered (their callers usually send again at once).
+            int expectedCompany = Math.Max(1, queue.Count + lastBatchSize);
             while (true)
             {
                 if (disposed) return null;
@@ -191,7 +196,7 @@ public sealed class ElmoBatcher : IDisposable
                     continue;
                 }
                 // Draining: nobody new is coming, so waiting for company only adds latency.
-                if (accepting && !Select(take: false).Full)
+                if (accepting && queue.Count < expectedCompany && !Select(take: false).Full)
                 {
                     TimeSpan waited = Stopwatch.GetElapsedTime(Math.Max(queue.First!.Value.Enqueued, idleSince));
                     if (waited < options.MaxWait)
@@ -264,6 +269,7 @@ public sealed class ElmoBatcher : IDisposable
                 tokens += batchTokens;
             }
             queued = queue.Count;
+            lastBatchSize = batch.Count;
         }
         for (int i = 0; i < batch.Count; i++)
         {

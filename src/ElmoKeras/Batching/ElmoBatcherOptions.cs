@@ -23,10 +23,12 @@ public sealed record ElmoBatcherOptions
     /// <summary>
     /// How long a batch may wait for company before it starts, counted from the oldest waiting
     /// sentence's arrival or the end of the previous batch, whichever is later: the callers a batch
-    /// has just answered get this long to send their next sentences and join the next batch.
+    /// has just answered get this long to send their next sentences and join the next batch. It
+    /// waits only while fewer sentences are queued than the last batch answered plus those that
+    /// queued during it, so a lone caller never waits.
     /// </summary>
-    /// <value>Default: 5 ms.</value>
-    public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(5);
+    /// <value>Default: 20 ms.</value>
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
     /// Sentences that may wait at once. A submission that would go past it is refused at once with

@@ -87,6 +87,19 @@ public sealed class ElmoBatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task ALoneCallerNeverWaitsForCompany()
+    {
+        // One client sending one sentence after another: nobody else is expected, so no batch waits
+        // its MaxWait (2 s here) for company.
+        using var batcher = new ElmoBatcher(elmo, new ElmoBatcherOptions { MaxWait = TimeSpan.FromSeconds(2) });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 3; i++)
+            await batcher.EmbedAsync(Sentences[i], TestContext.Current.CancellationToken);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"three sentences one after another took {clock.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.Equal(3, batcher.Statistics.Batches);
+    }
+
+    [Fact]
     public async Task ARequestLargerThanTheTokenBudgetIsSplitAcrossBatches()
     {
         var batches = new List<(int Sentences, long Padded)>();
