@@ -9,7 +9,7 @@ public sealed partial class Model
     private Loss? loss;
     private Optimizer? optimizer;
     private List<Metric> metrics = [];
-    private TorchSharp.torch.optim.Optimizer? torchOptimizer;
+    private ParameterUpdater? updater;
     private bool trainableChangedSinceCompile;
 
     /// <summary>Whether <c>Compile</c> has been called.</summary>
@@ -35,9 +35,9 @@ public sealed partial class Model
         this.optimizer = optimizer;
         this.loss = loss;
         this.metrics = (metrics ?? []).ToList();
-        torchOptimizer?.Dispose();
+        updater?.Dispose();
         var parameters = TrainableWeights.Select(w => w.Parameter).ToList();
-        torchOptimizer = parameters.Count > 0 ? optimizer.Create(parameters) : null;
+        updater = parameters.Count > 0 ? optimizer.Create(parameters) : null;
         trainableChangedSinceCompile = false;
     }
 

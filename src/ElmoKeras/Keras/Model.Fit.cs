@@ -180,11 +180,11 @@ public sealed partial class Model
                 Tensor y = labels.TakeLabels(batch, loss!.LabelType, CPU);
                 Tensor predicted = Forward(batchInputs, train, cache?.Replacer(batch, train))[0].ExpectTensor(Name);
                 Tensor value = loss.Compute(predicted, y);
-                if (train && torchOptimizer is not null)
+                if (train && updater is not null)
                 {
-                    torchOptimizer.zero_grad();
+                    updater.ZeroGrad();
                     value.backward();
-                    torchOptimizer.step();
+                    updater.Step();
                 }
                 lossSum += value.item<float>() * batch.Length;
                 seen += batch.Length;

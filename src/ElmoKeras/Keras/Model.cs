@@ -133,7 +133,7 @@ public sealed partial class Model : IDisposable
     {
         if (disposed) return;
         disposed = true;
-        torchOptimizer?.Dispose();
+        updater?.Dispose();
         foreach (Layer layer in Layers) layer.Dispose();
     }
 }

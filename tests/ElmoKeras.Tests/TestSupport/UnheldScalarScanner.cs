@@ -48,6 +48,10 @@ internal sealed class UnheldScalarScanner
             .Select(c => $"{c.Caller} → {c.Callee}")
             .Distinct()];
 
+    /// <summary>"caller → callee" for each call in <paramref name="assemblyPath"/> whose callee matches.</summary>
+    public static IReadOnlyList<string> FindCalls(string assemblyPath, Func<string, bool> calleeFilter) =>
+        [.. Calls(assemblyPath).Where(c => calleeFilter(c.Callee)).Select(c => $"{c.Caller} → {c.Callee}").Distinct()];
+
     private static bool MakesScalar(string callee) =>
         callee.StartsWith("TorchSharp.Scalar::op_Implicit", StringComparison.Ordinal) || callee.StartsWith("TorchSharp.ScalarExtensionMethods::To", StringComparison.Ordinal);
 
