@@ -108,7 +108,7 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
             {
                 // Gate temporaries die with this scope: kept for all steps they would cost gigabytes.
                 Tensor gates = mixed                                                                            // [4C, rows]
-                    ? stepGates[t].narrow(1, 0, running).Plus(recurrentWeight.mm(m.to_type(weightType)).to_type(ScalarType.Float32))
+                    ? stepGates[t].narrow(1, 0, running).add(recurrentWeight.mm(m.to_type(weightType)).to_type(ScalarType.Float32), scalars.One)
                     : addmm(stepGates[t].narrow(1, 0, running), recurrentWeight, m, beta: 1, alpha: 1);
                 var (newC, newM) = inference ? StepInPlace(gates, c, scalars) : Step(gates, c, scalars);
                 c = newC.MoveToOuterDisposeScope();
@@ -139,7 +139,7 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     private (Tensor Cell, Tensor Hidden) Step(Tensor gates, Tensor c, StepScalars scalars)
     {
         Tensor[] g = gates.chunk(4, 0);
-        Tensor newC = (g[2].sigmoid() * c).Plus(g[0].sigmoid() * g[1].tanh());
+        Tensor newC = (g[2].sigmoid() * c).add(g[0].sigmoid() * g[1].tanh(), scalars.One);
         if (scalars.CellClip is var (low, high)) newC = newC.clamp(low, high);
         Tensor newM = Project(g[3].sigmoid() * newC.tanh());                                               // [P, rows]
         if (scalars.ProjectionClip is var (pLow, pHigh)) newM = newM.clamp(pLow, pHigh);

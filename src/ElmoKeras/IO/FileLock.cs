@@ -18,42 +18,43 @@ internal sealed class FileLock : IDisposable
     /// <summary>Waits (polling) until the lock is free, then takes it.</summary>
     internal static async Task<FileLock> AcquireAsync(string lockPath, ILogger logger, CancellationToken cancellationToken)
     {
-        TimeSpan poll = TimeSpan.FromMilliseconds(50);
-        bool logged = false;
+        var wait = new Waiting(lockPath, logger);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            FileStream? stream = TryOpen(lockPath);
-            if (stream is not null)
-                return new FileLock(stream);
-            if (!logged)
-            {
-                IoLog.WaitingForLock(logger, lockPath);
-                logged = true;
-            }
-            await Task.Delay(poll, cancellationToken).ConfigureAwait(false);
-            poll = poll * 2 < MaxPoll ? poll * 2 : MaxPoll;
+            if (TryOpen(lockPath) is FileStream stream) return new FileLock(stream);
+            await Task.Delay(wait.Next(), cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Blocking form of <see cref="AcquireAsync"/> for synchronous callers.</summary>
     internal static FileLock Acquire(string lockPath, ILogger logger, CancellationToken cancellationToken)
     {
-        TimeSpan poll = TimeSpan.FromMilliseconds(50);
-        bool logged = false;
+        var wait = new Waiting(lockPath, logger);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            FileStream? stream = TryOpen(lockPath);
-            if (stream is not null)
-                return new FileLock(stream);
+            if (TryOpen(lockPath) is FileStream stream) return new FileLock(stream);
+            cancellationToken.WaitHandle.WaitOne(wait.Next());
+        }
+    }
+
+    /// <summary>The polling schedule of one wait (50 ms doubling to 1 s), logged once.</summary>
+    private sealed class Waiting(string lockPath, ILogger logger)
+    {
+        private TimeSpan poll = TimeSpan.FromMilliseconds(50);
+        private bool logged;
+
+        public TimeSpan Next()
+        {
             if (!logged)
             {
                 IoLog.WaitingForLock(logger, lockPath);
                 logged = true;
             }
-            cancellationToken.WaitHandle.WaitOne(poll);
+            TimeSpan current = poll;
             poll = poll * 2 < MaxPoll ? poll * 2 : MaxPoll;
+            return current;
         }
     }
 

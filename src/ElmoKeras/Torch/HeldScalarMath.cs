@@ -31,13 +31,6 @@ internal static class HeldScalarMath
         return a.add(value, one);
     }
 
-    /// <summary>In place: <c>a += b</c>.</summary>
-    public static Tensor PlusInPlace(this Tensor a, Tensor b)
-    {
-        using Scalar one = 1.ToScalar();
-        return a.add_(b, one);
-    }
-
     /// <summary><c>a - b</c> for a number <paramref name="b"/>.</summary>
     public static Tensor Minus(this Tensor a, double b)
     {

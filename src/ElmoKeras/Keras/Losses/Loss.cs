@@ -53,7 +53,7 @@ public sealed class BinaryCrossentropy : Loss
         using var scope = NewDisposeScope();
         Tensor y = Align(predicted, labels, Name);
         Tensor p = predicted.Between(Epsilon, 1 - Epsilon);
-        Tensor loss = -(y * p.log()).Plus(HeldScalarMath.Minus(1, y) * HeldScalarMath.Minus(1, p).log());
+        Tensor loss = -((y * p.log()).Plus(HeldScalarMath.Minus(1, y) * HeldScalarMath.Minus(1, p).log()));
         return loss.mean().MoveToOuterDisposeScope();
     }
 }
