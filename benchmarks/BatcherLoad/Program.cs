@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ElmoKeras.Batching;
 using ElmoKeras.Elmo;
+using ServeLoad;
 using TorchSharp;
 
 // Usage: BatcherLoad OPTIONS WEIGHTS ACLIMDB CLIENTS SECONDS [THREADS]
@@ -11,13 +12,9 @@ if (args.Length < 5)
     Console.Error.WriteLine("usage: BatcherLoad OPTIONS WEIGHTS ACLIMDB CLIENTS SECONDS [THREADS]");
     return 2;
 }
-string root = Directory.Exists(Path.Combine(args[2], "aclImdb")) ? Path.Combine(args[2], "aclImdb") : args[2];
 int clients = int.Parse(args[3]), threads = args.Length > 5 ? int.Parse(args[5]) : Environment.ProcessorCount;
 var limit = TimeSpan.FromSeconds(double.Parse(args[4]));
-string[][] reviews = [.. new[] { "pos", "neg" }
-    .SelectMany(part => Directory.GetFiles(Path.Combine(root, "test", part), "*.txt").OrderBy(Path.GetFileName, StringComparer.Ordinal))
-    .Take(2000)
-    .Select(f => File.ReadAllText(f).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Take(150).ToArray())];
+string[][] reviews = [.. Reviews.Load(args[2], 2000, 150).Select(review => review.Split(' '))];
 
 torch.set_num_threads(threads);
 using var elmo = ElmoModel.Load(args[0], args[1], new ElmoModelSettings { TokenCacheCapacity = 0 });
