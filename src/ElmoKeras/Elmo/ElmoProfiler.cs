@@ -7,7 +7,7 @@ namespace ElmoKeras.Elmo;
 
 /// <summary>
 /// Where one batch's time goes in an <see cref="ElmoModel"/>: the character CNN over its distinct
-/// tokens, and for every LSTM the input half of the gates (one product over all steps), the
+/// tokens, and for every LSTM the input half of the gates (a product per block of steps), the
 /// recurrent products alone (the same [4C, P]·[P, rows] product once per step), and the rest of its
 /// step loop (gate math, projection, bookkeeping). Each part is timed on its own, best of a few
 /// repeats, in inference mode. For performance work (<c>elmo bench --profile</c>); it changes nothing.
@@ -47,10 +47,17 @@ public static class ElmoProfiler
                 ProjectedLstm lstm = network.Lstm(direction, layer);
                 Tensor x = layerInput;
                 double total = Best(() => { var (o, f) = lstm.call(x, tensors.Steps, null); o.Dispose(); f.Dispose(); });
-                Tensor flat = x.to_type(lstm.InputWeight.dtype).reshape(steps * rows, -1).t();
-                double inputProduct = Best(() => lstm.InputWeight.mm(flat).Dispose());
                 // The recurrent product at each step's running row count (rows sorted longest first).
                 int[] running = Enumerable.Range(0, (int)steps).Select(t => tensors.Steps.Count(s => s > t)).ToArray();
+                Tensor gateBias = lstm.GateBias();
+                int chunkSteps = lstm.InputChunkSteps((int)rows);
+                // The input products as the LSTM makes them: a block of steps at a time, over the rows running at its first step.
+                double inputProduct = Best(() =>
+                {
+                    for (int t = 0; t < steps; t += chunkSteps)
+                        if (running[t] > 0)
+                            lstm.InputGates(x.narrow(0, t, Math.Min(chunkSteps, steps - t)).narrow(1, 0, running[t]), gateBias, lstm.InputWeight.dtype).Dispose();
+                });
                 Tensor m = zeros(elmo.Options.Lstm.ProjectionDim, rows, dtype: lstm.RecurrentWeight.dtype);
                 double recurrent = Best(() => { foreach (int r in running) lstm.RecurrentWeight.mm(m.narrow(1, 0, r)).Dispose(); });
                 lstms.Add(new LstmProfile(direction == 0 ? "forward" : "backward", layer, Ms(total), Ms(inputProduct), Ms(recurrent), Ms(total - inputProduct - recurrent)));

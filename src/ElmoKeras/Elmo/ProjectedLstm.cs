@@ -13,7 +13,7 @@ namespace ElmoKeras.Elmo;
 /// </summary>
 /// <remarks>
 /// Gates stay in TensorFlow's i, j, f, o order so weights load without reshuffling. The input half
-/// of every gate is one matrix product over all steps; only the recurrent half runs step by step,
+/// of every gate is one matrix product per block of steps; only the recurrent half runs step by step,
 /// and only over the rows still running (the sort makes them a prefix). The recurrent products are
 /// bound by reading the weights, not by arithmetic, so their cost barely depends on the row count.
 /// nn.LSTM cannot be used: it has no cell or projection clipping.
@@ -72,14 +72,10 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
         Tensor c = initial is null ? zeros(cellSize, batch, device: input.device) : initial.Cell.t().to_type(ScalarType.Float32).contiguous();
         Tensor m = initial is null ? zeros(projectionSize, batch, device: input.device) : initial.Hidden.t().to_type(ScalarType.Float32).contiguous();
 
-        Tensor forgetOffset = zeros(4 * cellSize, dtype: bias.dtype, device: bias.device);
-        forgetOffset.narrow(0, 2 * cellSize, cellSize).FillWith(1.0);
-        // All steps' input halves in one product, produced feature-major ([4C, T·B]) so no transpose copy is needed.
-        Tensor gatesFromInput = addmm(bias.Plus(forgetOffset).unsqueeze(1), inputWeight, input.to_type(weightType).reshape(steps * batch, -1).t(), beta: 1, alpha: 1);
-        if (mixed) gatesFromInput = gatesFromInput.to_type(ScalarType.Float32);
-        // One view per step, made by a single op: slicing the big tensor step by step would make
-        // backward build a full-size gradient for every step.
-        Tensor[] stepGates = steps == 0 ? [] : gatesFromInput.view(4 * cellSize, steps, batch).unbind(1);
+        Tensor gateBias = GateBias();
+        int chunkSteps = InputChunkSteps(batch);
+        Tensor? chunkGates = null;
+        Tensor[] stepGates = [];
 
         // Without autograd the gate math can overwrite its temporaries: fewer, larger-grained
         // operations and no allocation per activation (about 40% less element-wise time on CPU).
@@ -103,13 +99,25 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
                 spanOutputs.Clear();
                 running = active;
             }
+            if (t % chunkSteps == 0)
+            {
+                // A new chunk of input halves, for the rows running now (later steps narrow further).
+                // The previous chunk is done: autograd keeps what it needs, so its memory comes back now.
+                foreach (Tensor view in stepGates) view.Dispose();
+                chunkGates?.Dispose();
+                int chunk = Math.Min(chunkSteps, steps - t);
+                chunkGates = InputGates(input.narrow(0, t, chunk).narrow(1, 0, running), gateBias, weightType);
+                // One view per step, made by a single op: slicing step by step would make backward
+                // build a full chunk-size gradient for every step.
+                stepGates = chunkGates.view(4 * cellSize, chunk, running).unbind(1);
+            }
             Tensor previousC = c;
             using (NewDisposeScope())
             {
                 // Gate temporaries die with this scope: kept for all steps they would cost gigabytes.
                 Tensor gates = mixed                                                                            // [4C, rows]
-                    ? stepGates[t].narrow(1, 0, running).add(recurrentWeight.mm(m.to_type(weightType)).to_type(ScalarType.Float32), scalars.One)
-                    : addmm(stepGates[t].narrow(1, 0, running), recurrentWeight, m, beta: 1, alpha: 1);
+                    ? stepGates[t % chunkSteps].narrow(1, 0, running).add(recurrentWeight.mm(m.to_type(weightType)).to_type(ScalarType.Float32), scalars.One)
+                    : addmm(stepGates[t % chunkSteps].narrow(1, 0, running), recurrentWeight, m, beta: 1, alpha: 1);
                 var (newC, newM) = inference ? StepInPlace(gates, c, scalars) : Step(gates, c, scalars);
                 c = newC.MoveToOuterDisposeScope();
                 m = newM.MoveToOuterDisposeScope();
@@ -134,6 +142,40 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
         return (output.transpose(1, 2).contiguous().MoveToOuterDisposeScope(),
             new LstmState(finalC.MoveToOuterDisposeScope(), finalM.MoveToOuterDisposeScope()));
     }
+
+    /// <summary>The bias of the gates with TF's forget bias of 1 added: [4C, 1].</summary>
+    internal Tensor GateBias()
+    {
+        using var scope = NewDisposeScope();
+        Tensor forgetOffset = zeros(4 * cellSize, dtype: bias.dtype, device: bias.device);
+        forgetOffset.narrow(0, 2 * cellSize, cellSize).FillWith(1.0);
+        return bias.Plus(forgetOffset).unsqueeze(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The input half of the gates for a block of steps [steps, rows, input]: [4C, steps·rows],
+    /// feature-major (so no transpose copy is needed), bias and forget offset included, float32.
+    /// </summary>
+    internal Tensor InputGates(Tensor input, Tensor gateBias, ScalarType weightType)
+    {
+        long chunk = input.shape[0], rows = input.shape[1];
+        Tensor gates = addmm(gateBias, inputWeight, input.to_type(weightType).reshape(chunk * rows, input.shape[2]).t(), beta: 1, alpha: 1);
+        return weightType == ScalarType.Float32 ? gates : gates.to_type(ScalarType.Float32);
+    }
+
+    /// <summary>
+    /// Steps whose input halves are computed in one product. One product over the whole batch
+    /// would be fastest on paper, but its output (80 MB for 32 rows of 150 tokens in the small
+    /// architecture) is fresh memory the kernel must map and zero on every call: measured, that
+    /// made the product run at a seventh of the machine's GEMM speed. Blocks of about 4 MB are
+    /// reused by the allocator, stay in cache until their steps read them, and skip rows that
+    /// have already finished.
+    /// </summary>
+    internal int InputChunkSteps(int rows) =>
+        (int)Math.Clamp(InputChunkBytes / (4L * cellSize * Math.Max(1, rows) * sizeof(float)), 1, int.MaxValue);
+
+    /// <summary>The size of a block of input halves; tests make it small to cross block boundaries.</summary>
+    internal long InputChunkBytes { get; set; } = 4L << 20;
 
     /// <summary>One step's cell and projected output from its gate pre-activations [4C, rows] (TF order i, j, f, o).</summary>
     private (Tensor Cell, Tensor Hidden) Step(Tensor gates, Tensor c, StepScalars scalars)

@@ -1,0 +1,71 @@
+using ElmoKeras.Elmo;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ElmoKeras.Tests.Elmo;
+
+/// <summary>The LSTM computes the input half of its gates a block of steps at a time.</summary>
+public class ProjectedLstmTests
+{
+    private static readonly int[] Lengths = [23, 20, 11, 7, 2];
+
+    private static (float[] Output, float[] Cell, float[] Hidden, float[] InputWeightGradient) Run(long chunkBytes)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        using var lstm = new ProjectedLstm(16, new LstmOptions(64, 16, 1, CellClip: 3f, ProjectionClip: 3f, UseSkipConnections: false));
+        lstm.InputChunkBytes = chunkBytes;
+        Tensor input = randn(Lengths[0], Lengths.Length, 16);
+        // Positions past a row's length hold junk: the LSTM must never read them.
+        Tensor outputWeights = randn(Lengths[0], Lengths.Length, 16);
+        var (output, final) = lstm.call(input, Lengths, null);
+        (output * outputWeights).sum().backward();
+        return (output.data<float>().ToArray(), final.Cell.data<float>().ToArray(), final.Hidden.data<float>().ToArray(),
+            lstm.InputWeight.grad!.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void BlocksOfStepsGiveTheSameOutputsStatesAndGradientsAsOneBlock()
+    {
+        using (var probe = new ProjectedLstm(16, new LstmOptions(64, 16, 1, null, null, false)))
+        {
+            probe.InputChunkBytes = 3 * 4 * 64 * Lengths.Length * sizeof(float);
+            Assert.Equal(3, probe.InputChunkSteps(Lengths.Length));
+            Assert.True(probe.InputChunkSteps(Lengths.Length) < Lengths[0]);
+            probe.InputChunkBytes = 1;
+            Assert.Equal(1, probe.InputChunkSteps(Lengths.Length));
+        }
+        var whole = Run(long.MaxValue);
+        foreach (long bytes in new long[] { 1, 3 * 4 * 64 * Lengths.Length * sizeof(float) })
+        {
+            var blocked = Run(bytes);
+            AssertClose(whole.Output, blocked.Output, 1e-6f, $"output, {bytes}-byte blocks");
+            AssertClose(whole.Cell, blocked.Cell, 1e-6f, $"final cell, {bytes}-byte blocks");
+            AssertClose(whole.Hidden, blocked.Hidden, 1e-6f, $"final output, {bytes}-byte blocks");
+            AssertClose(whole.InputWeightGradient, blocked.InputWeightGradient, 1e-5f, $"input weight gradient, {bytes}-byte blocks");
+        }
+    }
+
+    [Fact]
+    public void InferenceInBlocksMatchesTraining()
+    {
+        // The no-grad path overwrites its temporaries in place; it must still read each block's gates once.
+        var trained = Run(1);
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        using var lstm = new ProjectedLstm(16, new LstmOptions(64, 16, 1, CellClip: 3f, ProjectionClip: 3f, UseSkipConnections: false));
+        lstm.InputChunkBytes = 1;
+        Tensor input = randn(Lengths[0], Lengths.Length, 16);
+        using var noGrad = no_grad();
+        var (output, _) = lstm.call(input, Lengths, null);
+        AssertClose(trained.Output, output.data<float>().ToArray(), 1e-6f, "inference output");
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, float tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        float worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= tolerance, $"{what}: max |diff| {worst:E2} > {tolerance:E0}");
+        Assert.Contains(expected, v => v != 0);
+    }
+}
