@@ -15,8 +15,9 @@ namespace ElmoKeras.ElmoLayer;
 /// </code>
 /// Strings are split on spaces (TF Hub's <c>default</c> signature); token rows padded with
 /// <c>--PAD--</c> or <c>""</c> use the <c>tokens</c> signature. Sequence outputs carry a mask, so
-/// masked layers after it (LSTM, GRU, pooling) ignore padding. While the bi-LM is frozen and the
-/// output is pooled, <c>Fit</c> runs the bi-LM once per example for all epochs (exactly the same math).
+/// masked layers after it (LSTM, GRU, pooling) ignore padding. While the bi-LM is frozen, <c>Fit</c>
+/// runs it once per example for all epochs and trains the scalar mix and what follows on the cached
+/// layer means (pooled output) or token vectors (sequence outputs): the same math.
 /// </summary>
 public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
 {
@@ -36,6 +37,8 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
         this.elmo = elmo ?? throw new ArgumentNullException(nameof(elmo));
         if (maxTokens is <= 0) throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, "maxTokens must be positive.");
         this.options = options ?? new ElmoLayerOptions();
+        if (this.options.FeatureCacheMemoryLimit < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), this.options.FeatureCacheMemoryLimit, "ElmoLayerOptions.FeatureCacheMemoryLimit must be 0 or more bytes.");
         if (this.options.InitialMixWeights is { } w && w.Count != elmo.NumLayers)
             throw new ArgumentException($"InitialMixWeights has {w.Count} values; this ELMo has {elmo.NumLayers} layers.", nameof(options));
         if ((output is ElmoOutput.LstmOutputs2 && elmo.Options.Lstm.NumLayers < 2) || (output is ElmoOutput.LstmOutputs1 && elmo.Options.Lstm.NumLayers < 1))
@@ -136,15 +139,21 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
         : input.Tokens is { } rows ? ElmoInputs.FromTokens(rows, MaxTokens)
         : throw new ArgumentException($"Layer '{Name}' (ElmoEmbeddingLayer) expects text (string[] or string[][]), but received a numeric tensor.");
 
-    bool IFeatureCachingLayer.CanCacheFeatures => options.CacheFeatures && Output == ElmoOutput.Default && !BiLmTrains && Head.DefaultIsLinearInLayerMeans;
+    bool IFeatureCachingLayer.CanCacheFeatures => options.CacheFeatures && !BiLmTrains && (Output != ElmoOutput.Default || Head.DefaultIsLinearInLayerMeans);
 
-    Tensor IFeatureCachingLayer.ComputeFeatures(LayerValue input, int batchSize, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    ICachedFeatures IFeatureCachingLayer.ComputeFeatures(LayerValue input, int batchSize, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
+        string[][] tokens = Tokenise(input);
+        progress ??= options.CacheProgress;
+        if (Output != ElmoOutput.Default) return TokenFeaturesCache.Compute(elmo, Output, tokens, options, progress, cancellationToken);
         using var scope = NewDisposeScope();
-        return LayerMeansCache.Compute(elmo, Tokenise(input), options.CacheBatchSize, progress ?? options.CacheProgress, cancellationToken).to(CPU).MoveToOuterDisposeScope();
+        Tensor means = LayerMeansCache.Compute(elmo, tokens, options.CacheBatchSize, progress, cancellationToken).to(CPU);
+        return new TensorFeatures(means.DetachFromDisposeScope());
     }
 
-    LayerValue IFeatureCachingLayer.CallOnFeatures(Tensor features, bool training) => LayerValue.FromTensor(Head.FromLayerMeans(features));
+    LayerValue IFeatureCachingLayer.CallOnFeatures(LayerValue features, bool training) => Output == ElmoOutput.Default
+        ? LayerValue.FromTensor(Head.FromLayerMeans(features.ExpectTensor(Name)))
+        : LayerValue.FromTensor(TokenFeaturesCache.Output(Head, Output, features.ExpectTensor(Name), features.Mask!, elmo.NumLayers), features.Mask);
 
     /// <inheritdoc/>
     protected internal override void OnWeightsChanged() => elmo.ClearTokenCache();

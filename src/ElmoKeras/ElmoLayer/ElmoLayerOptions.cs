@@ -24,11 +24,32 @@ public sealed record ElmoLayerOptions
     public float? InitialGamma { get; init; }
 
     /// <summary>
-    /// Let <c>Fit</c>/<c>Evaluate</c> compute a frozen layer's pooled features once per example
-    /// instead of once per epoch. Exact; turn it off only to compare or to save memory.
+    /// Let <c>Fit</c>/<c>Evaluate</c> run a frozen bi-LM once per example instead of once per epoch:
+    /// the pooled output keeps each layer's token mean, the sequence outputs each token's vectors
+    /// (see <see cref="FeatureCacheStorage"/>). Exact in float32; turn it off only to compare or to
+    /// save memory.
     /// </summary>
     /// <value>Default: true.</value>
     public bool CacheFeatures { get; init; } = true;
+
+    /// <summary>
+    /// The number type of cached per-token features (sequence outputs; the pooled output's small
+    /// cache is always float32).
+    /// </summary>
+    /// <value>Default: <see cref="ElmoFeatureStorage.Float32"/> (exact).</value>
+    public ElmoFeatureStorage FeatureCacheStorage { get; init; } = ElmoFeatureStorage.Float32;
+
+    /// <summary>
+    /// The largest per-token feature cache kept in memory, in bytes; a larger one is a memory-mapped
+    /// file in <see cref="FeatureCacheDirectory"/>, deleted when <c>Fit</c>/<c>Evaluate</c> ends.
+    /// The small architecture's <c>elmo</c> output takes 3 KiB per token in float32.
+    /// </summary>
+    /// <value>Default: 2 GiB.</value>
+    public long FeatureCacheMemoryLimit { get; init; } = 2L << 30;
+
+    /// <summary>Folder for feature cache files larger than <see cref="FeatureCacheMemoryLimit"/>.</summary>
+    /// <value>Default: <c>ElmoKeras/features</c> under the system's temporary folder.</value>
+    public string? FeatureCacheDirectory { get; init; }
 
     /// <summary>Examples per bi-LM batch when <c>Fit</c> caches a frozen layer's features.</summary>
     /// <value>Default: 64.</value>

@@ -9,9 +9,9 @@ namespace ElmoKeras;
 /// </summary>
 internal sealed class FeatureCache : IDisposable
 {
-    private readonly Dictionary<Node, Tensor> features;
+    private readonly Dictionary<Node, ICachedFeatures> features;
 
-    private FeatureCache(Dictionary<Node, Tensor> features, bool coversInputs)
+    private FeatureCache(Dictionary<Node, ICachedFeatures> features, bool coversInputs)
     {
         this.features = features;
         CoversInputs = coversInputs;
@@ -22,7 +22,7 @@ internal sealed class FeatureCache : IDisposable
 
     public static FeatureCache? Create(Model model, BatchSource[] inputs, int batchSize, ILogger logger, CancellationToken cancellationToken)
     {
-        var cached = new Dictionary<Node, Tensor>(ReferenceEqualityComparer.Instance);
+        var cached = new Dictionary<Node, ICachedFeatures>(ReferenceEqualityComparer.Instance);
         bool covers = true;
         try
         {
@@ -35,14 +35,14 @@ internal sealed class FeatureCache : IDisposable
                     int count = inputs[inputIndex].Count;
                     logger.LogInformation("Layer '{Layer}' is frozen: computing its features once for {Count} examples", node.Layer.Name, count);
                     LayerValue all = inputs[inputIndex].Take(Enumerable.Range(0, count).ToArray(), CPU);
-                    cached[node] = layer.ComputeFeatures(all, batchSize, null, cancellationToken).DetachFromDisposeScope();
+                    cached[node] = layer.ComputeFeatures(all, batchSize, null, cancellationToken);
                 }
                 else if (readsInputs) covers = false;
             }
         }
         catch
         {
-            foreach (Tensor tensor in cached.Values) tensor.Dispose();
+            foreach (ICachedFeatures features in cached.Values) features.Dispose();
             throw;
         }
         return cached.Count == 0 ? null : new FeatureCache(cached, covers);
@@ -51,14 +51,13 @@ internal sealed class FeatureCache : IDisposable
     /// <summary>Supplies cached nodes' outputs for the examples <paramref name="batch"/>.</summary>
     public Func<Node, LayerValue?> Replacer(int[] batch, bool training) => node =>
     {
-        if (!features.TryGetValue(node, out Tensor? all)) return null;
-        Tensor index = tensor(batch.Select(i => (long)i).ToArray(), device: all.device);
-        return ((IFeatureCachingLayer)node.Layer).CallOnFeatures(all.index_select(0, index), training);
+        if (!features.TryGetValue(node, out ICachedFeatures? all)) return null;
+        return ((IFeatureCachingLayer)node.Layer).CallOnFeatures(all.Take(batch), training);
     };
 
     public void Dispose()
     {
-        foreach (Tensor tensor in features.Values) tensor.Dispose();
+        foreach (ICachedFeatures cached in features.Values) cached.Dispose();
     }
 
     private static int IndexOf(IReadOnlyList<KerasTensor> inputs, KerasTensor tensor)

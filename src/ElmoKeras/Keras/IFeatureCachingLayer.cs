@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace ElmoKeras;
 
 /// <summary>
@@ -12,9 +10,9 @@ internal interface IFeatureCachingLayer
     /// <summary>Whether caching is exact for the layer's current settings.</summary>
     bool CanCacheFeatures { get; }
 
-    /// <summary>Features of every example in <paramref name="input"/>, first dimension = examples; no gradient.</summary>
-    Tensor ComputeFeatures(LayerValue input, int batchSize, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken);
+    /// <summary>Features of every example in <paramref name="input"/>, computed without gradient.</summary>
+    ICachedFeatures ComputeFeatures(LayerValue input, int batchSize, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken);
 
     /// <summary>The layer's output from a batch of features (recording gradients for the layer's trainable weights).</summary>
-    LayerValue CallOnFeatures(Tensor features, bool training);
+    LayerValue CallOnFeatures(LayerValue features, bool training);
 }
