@@ -94,6 +94,36 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>Adds the check that the value is at least <paramref name="min"/>.</summary>
+    public static Option<int> AtLeast(this Option<int> option, int min)
+    {
+        option.Validators.Add(result =>
+        {
+            int value = result.GetValueOrDefault<int>();
+            if (value < min) result.AddError($"{option.Name} must be at least {min}, got {value}.");
+        });
+        return option;
+    }
+
+    /// <summary>Adds the check that the value is 0 or more.</summary>
+    public static Option<int> NonNegative(this Option<int> option) => option.AtLeast(0);
+
+    /// <summary>Adds the check that the value is a number from 0 to 1.</summary>
+    public static Option<double> Fraction(this Option<double> option) => option.Within(0, 1, $"{option.Name} must be from 0 to 1");
+
+    /// <summary>Adds the check that the value is a positive finite number.</summary>
+    public static Option<double> PositiveNumber(this Option<double> option) => option.Within(double.Epsilon, double.MaxValue, $"{option.Name} must be a positive number");
+
+    private static Option<double> Within(this Option<double> option, double min, double max, string rule)
+    {
+        option.Validators.Add(result =>
+        {
+            double value = result.GetValueOrDefault<double>();
+            if (!(value >= min && value <= max)) result.AddError($"{rule}, got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        });
+        return option;
+    }
+
     private static Option<T> Architecture<T>(Option<T> option)
     {
         option.AcceptOnlyFromAmong("small", "medium", "original");

@@ -6,6 +6,9 @@ using ElmoKeras.ElmoLayer;
 using ElmoKeras;
 using ElmoKeras.Callbacks;
 using ElmoKeras.Layers;
+using ElmoKeras.Losses;
+using ElmoKeras.Metrics;
+using ElmoKeras.Optimizers;
 using Microsoft.Data.Analysis;
 
 namespace ElmoCli.Sentiment;
@@ -13,10 +16,13 @@ namespace ElmoCli.Sentiment;
 /// <summary>
 /// The "ELMo embeddings in Keras" recipe end to end: IMDB, first N words, ElmoEmbeddingLayer,
 /// Dense(256, relu), Dense(1, sigmoid), binary cross-entropy, Adam, fit with the test set as
-/// validation, evaluate, save weights, history and a plot.
+/// validation, evaluate, save weights, history and a plot. Other heads: see <see cref="SentimentHead"/>.
 /// </summary>
-internal sealed class SentimentJob(ElmoModel elmo, SentimentSettings settings, TextWriter output)
+/// <param name="elmo">The bi-LM; null only for the words-only BiLSTM (<see cref="SentimentSettings.UseElmo"/> false).</param>
+internal sealed class SentimentJob(ElmoModel? elmo, SentimentSettings settings, TextWriter output)
 {
+    public const string VocabularyFile = "vocabulary.txt";
+
     public const string WeightsFile = "sentiment.weights.h5";
     public const string HistoryFile = "history.json";
     public const string PlotFile = "training.png";
@@ -32,18 +38,33 @@ internal sealed class SentimentJob(ElmoModel elmo, SentimentSettings settings, T
         output.WriteLine($"{trainText.Length} training and {testText.Length} test reviews, first {settings.MaxWords} words each.");
 
         KerasRandom.SetSeed(settings.Seed);
-        using Model model = Build();
+        var (model, elmoLayer, vectorizer) = Build(trainText);
+        using Model _ = model;
         model.Output = output;
         model.Summary();
 
         Directory.CreateDirectory(settings.OutputDirectory);
+        if (vectorizer is not null) File.WriteAllLines(Path.Combine(settings.OutputDirectory, VocabularyFile), vectorizer.Vocabulary.Skip(2));
         var history = new History();
         bool cancelled = false;
         var fitClock = Stopwatch.StartNew();
         try
         {
-            model.Fit(trainText, trainLabels, validationData: (testText, testLabels), epochs: settings.Epochs, batchSize: settings.BatchSize,
-                seed: settings.Seed, callbacks: [history], cancellationToken: cancellationToken);
+            // Fine-tuning starts from a trained head: the first epochs train it on the frozen (cached) bi-LM.
+            int frozen = elmoLayer is not null && settings.Trainable == ElmoTrainable.All ? Math.Min(settings.FrozenEpochs, settings.Epochs) : 0;
+            if (frozen > 0)
+            {
+                output.WriteLine($"Epochs 1-{frozen}: the bi-LM is frozen; then it trains at {settings.BiLmLearningRateScale:G3} x the learning rate.");
+                elmoLayer!.Trainable = false;
+                Compile(model);
+                model.Fit(trainText, trainLabels, validationData: (testText, testLabels), epochs: frozen, batchSize: settings.BatchSize,
+                    seed: settings.Seed, callbacks: [history], cancellationToken: cancellationToken);
+                elmoLayer.Trainable = true;
+                Compile(model);
+            }
+            if (settings.Epochs > frozen)
+                model.Fit(trainText, trainLabels, validationData: (testText, testLabels), epochs: settings.Epochs - frozen, batchSize: settings.BatchSize,
+                    seed: settings.Seed + frozen, callbacks: [history], cancellationToken: cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -71,6 +92,12 @@ internal sealed class SentimentJob(ElmoModel elmo, SentimentSettings settings, T
             cancelled,
             trainExamples = trainText.Length,
             testExamples = testText.Length,
+            head = settings.Head.ToString(),
+            elmo = settings.UseElmo,
+            trainable = settings.Trainable.ToString(),
+            frozenEpochs = settings.FrozenEpochs,
+            biLmLearningRateScale = settings.BiLmLearningRateScale,
+            learningRate = settings.LearningRate,
             batchNorm = settings.BatchNorm,
             cacheFeatures = settings.CacheFeatures,
             fitSeconds = Math.Round(fitSeconds, 1),
@@ -89,22 +116,55 @@ internal sealed class SentimentJob(ElmoModel elmo, SentimentSettings settings, T
         return limit is int n && n < text.Length ? (text[..n], labels[..n]) : (text, labels);
     }
 
-    private Model Build()
+    private (Model Model, ElmoEmbeddingLayer? Elmo, TextVectorization? Vectorizer) Build(string[] trainText)
     {
         var input = Keras.Input(shape: [1], dtype: DType.String);
-        var cacheProgress = new ConsoleProgress("ELMo features", Console.Error);
-        var layerOptions = new ElmoLayerOptions { CacheProgress = cacheProgress, CacheFeatures = settings.CacheFeatures };
-        KerasTensor features = settings.Head == SentimentHead.Pooled
-            ? new ElmoEmbeddingLayer(elmo, ElmoOutput.Default, settings.Trainable, settings.MaxWords, layerOptions).Apply(input)
-            : new Bidirectional(new LSTM(64)).Apply(new ElmoEmbeddingLayer(elmo, ElmoOutput.Elmo, settings.Trainable, settings.MaxWords, layerOptions).Apply(input));
-        // A small epsilon: pooled features of a briefly trained bi-LM differ by ~0.01, well under Keras's 1e-3 variance floor.
-        if (settings.BatchNorm) features = new BatchNormalization(epsilon: 1e-6).Apply(features);
-        var dense = new Dense(256, activation: "relu").Apply(features);
-        var pred = new Dense(1, activation: "sigmoid").Apply(dense);
+        var layerOptions = new ElmoLayerOptions
+        {
+            CacheProgress = new ConsoleProgress("ELMo features", Console.Error),
+            CacheFeatures = settings.CacheFeatures,
+            BiLmLearningRateScale = settings.BiLmLearningRateScale,
+            FeatureCacheStorage = settings.FeatureStorage,
+            FeatureCacheDirectory = settings.FeatureCacheDirectory,
+        };
+        ElmoEmbeddingLayer? elmoLayer = null;
+        ElmoEmbeddingLayer ElmoLayer(ElmoOutput kind) =>
+            elmoLayer = new ElmoEmbeddingLayer(elmo ?? throw new InvalidOperationException("This head needs an ELMo model."), kind, settings.Trainable, settings.MaxWords, layerOptions);
+        TextVectorization? vectorizer = null;
+        KerasTensor pred;
+        if (settings.Head == SentimentHead.BiLstm)
+        {
+            var parts = new List<KerasTensor>();
+            // Dropout on the ELMo vectors, as the paper puts it before the task model.
+            if (settings.UseElmo) parts.Add(new Dropout(settings.ElmoDropout).Apply(ElmoLayer(ElmoOutput.Elmo).Apply(input)));
+            if (settings.WordDim > 0)
+            {
+                vectorizer = new TextVectorization(maxTokens: settings.Vocabulary, maxLength: settings.MaxWords);
+                vectorizer.Adapt(trainText);
+                parts.Add(new Embedding(vectorizer.VocabularySize, settings.WordDim, maskZero: true).Apply(vectorizer.Apply(input)));
+            }
+            if (parts.Count == 0) throw new ArgumentException("The bilstm head needs ELMo, word embeddings (--word-dim > 0) or both.");
+            KerasTensor tokens = parts.Count == 1 ? parts[0] : new Concatenate().Apply([.. parts]);
+            var states = new Bidirectional(new LSTM(settings.LstmUnits, returnSequences: true)).Apply(tokens);
+            pred = new Dense(1, activation: "sigmoid").Apply(new GlobalMaxPooling1D().Apply(states));
+        }
+        else
+        {
+            KerasTensor features = settings.Head == SentimentHead.Pooled
+                ? ElmoLayer(ElmoOutput.Default).Apply(input)
+                : new Bidirectional(new LSTM(64)).Apply(ElmoLayer(ElmoOutput.Elmo).Apply(input));
+            // A small epsilon: pooled features of a briefly trained bi-LM differ by ~0.01, well under Keras's 1e-3 variance floor.
+            if (settings.BatchNorm) features = new BatchNormalization(epsilon: 1e-6).Apply(features);
+            var dense = new Dense(256, activation: "relu").Apply(features);
+            pred = new Dense(1, activation: "sigmoid").Apply(dense);
+        }
         var model = new Model(input, pred);
-        model.Compile(loss: "binary_crossentropy", optimizer: "adam", metrics: ["accuracy"]);
-        return model;
+        Compile(model);
+        return (model, elmoLayer, vectorizer);
     }
+
+    private void Compile(Model model) =>
+        model.Compile(new Adam(settings.LearningRate), Loss.Get("binary_crossentropy"), [Metric.Get("accuracy", Loss.Get("binary_crossentropy"))]);
 }
 
 /// <summary>What a sentiment run produced.</summary>

@@ -37,6 +37,8 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
         this.elmo = elmo ?? throw new ArgumentNullException(nameof(elmo));
         if (maxTokens is <= 0) throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, "maxTokens must be positive.");
         this.options = options ?? new ElmoLayerOptions();
+        if (!(this.options.BiLmLearningRateScale >= 0) || double.IsInfinity(this.options.BiLmLearningRateScale))
+            throw new ArgumentOutOfRangeException(nameof(options), this.options.BiLmLearningRateScale, "ElmoLayerOptions.BiLmLearningRateScale must be a finite number, 0 or more.");
         if (this.options.FeatureCacheMemoryLimit < 0)
             throw new ArgumentOutOfRangeException(nameof(options), this.options.FeatureCacheMemoryLimit, "ElmoLayerOptions.FeatureCacheMemoryLimit must be 0 or more bytes.");
         if (this.options.InitialMixWeights is { } w && w.Count != elmo.NumLayers)
@@ -90,7 +92,7 @@ public sealed class ElmoEmbeddingLayer : Layer, IFeatureCachingLayer
         AddWeight("aggregation/weights", head.Mix.Weights, mixTrains, owned: false);
         AddWeight("aggregation/scaling", head.Mix.Gamma, mixTrains, owned: false);
         // With the bi-LM frozen, TF Hub does not expose its variables as layer weights; fine-tuning does.
-        if (Mode == ElmoTrainable.All) AddWeights("bilm", elmo.Network, trainable: true);
+        if (Mode == ElmoTrainable.All) AddWeights("bilm", elmo.Network, trainable: true, options.BiLmLearningRateScale);
     }
 
     /// <inheritdoc/>

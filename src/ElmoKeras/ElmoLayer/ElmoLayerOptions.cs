@@ -59,6 +59,14 @@ public sealed record ElmoLayerOptions
     /// <value>Default: none.</value>
     public IProgress<(int Done, int Total)>? CacheProgress { get; init; }
 
+    /// <summary>
+    /// What the optimizer's learning rate is multiplied by for the bi-LM's weights when they train
+    /// (<see cref="ElmoTrainable.All"/>); the scalar mix and other layers keep the full rate.
+    /// Pretrained weights moved at a head's rate forget what they learnt (see docs/quality.md).
+    /// </summary>
+    /// <value>Default: 1.</value>
+    public double BiLmLearningRateScale { get; init; } = 1;
+
     /// <summary>Dispose the <see cref="Elmo.ElmoModel"/> with the layer.</summary>
     /// <value>Default: false (the caller owns the model).</value>
     public bool OwnsModel { get; init; }

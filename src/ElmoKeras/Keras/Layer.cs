@@ -196,17 +196,21 @@ public abstract class Layer : IDisposable
     /// <c>prefix/parameter.path</c>; used to wrap big pretrained modules. The parameters stay the
     /// module's: dispose the module (not its parameters one by one) when the layer is disposed.
     /// </summary>
-    protected void AddWeights(string prefix, nn.Module module, bool trainable)
+    /// <param name="prefix">Prepended to each parameter's path.</param>
+    /// <param name="module">The module.</param>
+    /// <param name="trainable">Whether training changes them.</param>
+    /// <param name="learningRateScale">What the optimizer's learning rate is multiplied by for them (see <see cref="Weight.LearningRateScale"/>).</param>
+    protected void AddWeights(string prefix, nn.Module module, bool trainable, double learningRateScale = 1)
     {
         ArgumentNullException.ThrowIfNull(module);
         foreach (var (name, parameter) in module.named_parameters())
-            Register(prefix.Length == 0 ? name : $"{prefix}/{name}", parameter, trainable, owned: false);
+            Register(prefix.Length == 0 ? name : $"{prefix}/{name}", parameter, trainable, owned: false, learningRateScale);
     }
 
-    private void Register(string name, Parameter parameter, bool trainable, bool owned)
+    private void Register(string name, Parameter parameter, bool trainable, bool owned, double learningRateScale = 1)
     {
         if (weights.Any(w => w.Name == name)) throw new InvalidOperationException($"Layer '{Name}' already has a weight named '{name}'.");
-        weights.Add(new Weight(this, name, parameter, trainable, owned));
+        weights.Add(new Weight(this, name, parameter, trainable, owned) { LearningRateScale = learningRateScale });
         SyncRequiresGrad();
     }
 

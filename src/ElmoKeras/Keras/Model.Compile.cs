@@ -36,8 +36,8 @@ public sealed partial class Model
         this.loss = loss;
         this.metrics = (metrics ?? []).ToList();
         updater?.Dispose();
-        var parameters = TrainableWeights.Select(w => w.Parameter).ToList();
-        updater = parameters.Count > 0 ? optimizer.Create(parameters) : null;
+        var trainable = TrainableWeights;
+        updater = trainable.Count > 0 ? optimizer.Create(trainable.Select(w => w.Parameter).ToList(), trainable.Select(w => w.LearningRateScale).ToList()) : null;
         trainableChangedSinceCompile = false;
     }
 

@@ -31,6 +31,12 @@ public sealed class Weight
 
     internal bool OwnTrainable { get; }
 
+    /// <summary>
+    /// What the optimizer's learning rate is multiplied by for this weight: below 1 for pretrained
+    /// weights that fine-tuning should move gently (e.g. <see cref="ElmoLayer.ElmoLayerOptions.BiLmLearningRateScale"/>).
+    /// </summary>
+    public double LearningRateScale { get; internal init; } = 1;
+
     /// <summary>Whether disposing <see cref="Layer"/> frees this weight (else another object owns it).</summary>
     internal bool Owned { get; }
 

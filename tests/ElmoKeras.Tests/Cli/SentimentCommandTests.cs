@@ -117,6 +117,65 @@ public sealed class SentimentCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Contains(weights.Names, n => n.EndsWith("moving_variance", StringComparison.Ordinal));
     }
 
+    private static Dictionary<string, float[]> SavedWeights(string output)
+    {
+        using var file = ElmoKeras.Weights.Hdf5WeightSource.Open(Path.Combine(output, SentimentJob.WeightsFile));
+        return file.Names.ToDictionary(n => n, n => file.Read(n).Data);
+    }
+
+    [Fact]
+    public async Task ThePapersTaskModelRunsWithAndWithoutElmo()
+    {
+        string withElmo = Path.Combine(dir, "bilstm");
+        var (code, error) = await Run([.. Common(withElmo), "--limit", "200", "--epochs", "1", "--output", "bilstm", "--word-dim", "8", "--lstm-units", "4", "--vocabulary", "500"]);
+        Assert.True(code == 0, error);
+        // 200 reviews of 150 words hold far more than 498 distinct words: the vocabulary is full.
+        Assert.Equal(498, File.ReadAllLines(Path.Combine(withElmo, SentimentJob.VocabularyFile)).Length);
+        var weights = SavedWeights(withElmo);
+        Assert.Contains(weights, kv => kv.Key.EndsWith("/aggregation/weights", StringComparison.Ordinal));
+        Assert.Equal(500 * 8, weights.Single(kv => kv.Key.StartsWith("embedding", StringComparison.Ordinal)).Value.Length);
+        Assert.Contains(weights.Keys, k => k.StartsWith("bidirectional", StringComparison.Ordinal));
+
+        // The ablation's baseline: word vectors alone; no ELMo is named or loaded.
+        string wordsOnly = Path.Combine(dir, "words");
+        (code, error) = await Run("--data", SharedData.RequireImdbArchive(), "--output-dir", wordsOnly, "--limit", "200", "--epochs", "1",
+            "--output", "bilstm", "--no-elmo", "--word-dim", "8", "--lstm-units", "4");
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain(SavedWeights(wordsOnly).Keys, k => k.Contains("aggregation", StringComparison.Ordinal));
+        using var history = JsonDocument.Parse(File.ReadAllText(Path.Combine(wordsOnly, SentimentJob.HistoryFile)));
+        Assert.False(history.RootElement.GetProperty("elmo").GetBoolean());
+
+        (code, error) = await Run("--data", SharedData.RequireImdbArchive(), "--output-dir", wordsOnly, "--no-elmo");
+        Assert.Equal(CommandRunner.Failure, code);
+        Assert.Contains("--no-elmo needs --output bilstm", error);
+    }
+
+    [Fact]
+    public async Task FineTuningStartsFromAFrozenHeadAndTheBiLmRateIsScaled()
+    {
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        var original = elmo.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter.data<float>().ToArray());
+        int ChangedBiLmTensors(string output) => SavedWeights(output).Where(kv => kv.Key.Contains("/bilm/", StringComparison.Ordinal))
+            .Count(kv => !kv.Value.SequenceEqual(original[kv.Key[(kv.Key.IndexOf("/bilm/", StringComparison.Ordinal) + 6)..]]));
+
+        string staged = Path.Combine(dir, "staged");
+        var (code, error) = await Run([.. Common(staged), "--limit", "100", "--epochs", "2", "--trainable", "all", "--frozen-epochs", "1", "--bilm-learning-rate-scale", "0.1"]);
+        Assert.True(code == 0, error);
+        using (var history = JsonDocument.Parse(File.ReadAllText(Path.Combine(staged, SentimentJob.HistoryFile))))
+        {
+            Assert.Equal(2, history.RootElement.GetProperty("epochs").GetInt32());
+            Assert.Equal(2, history.RootElement.GetProperty("history").GetProperty("val_loss").GetArrayLength());
+        }
+        Assert.True(ChangedBiLmTensors(staged) > original.Count / 2, "the second epoch did not fine-tune the bi-LM");
+
+        // Scale 0: the bi-LM is a trainable weight yet never moves, while the head and the mix do.
+        string still = Path.Combine(dir, "still");
+        (code, error) = await Run([.. Common(still), "--limit", "100", "--epochs", "1", "--trainable", "all", "--bilm-learning-rate-scale", "0"]);
+        Assert.True(code == 0, error);
+        Assert.Equal(0, ChangedBiLmTensors(still));
+        Assert.Equal(original.Count, SavedWeights(still).Count(kv => kv.Key.Contains("/bilm/", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task HalfGivenElmoFilesSayWhatToPass()
     {

@@ -29,13 +29,23 @@ public sealed class TokenFeatureCacheTests : IDisposable
 
     private sealed record Run(IReadOnlyList<double> Losses, float[] Predictions, long BiLmRuns);
 
-    private static Run Train(ElmoModel elmo, ElmoOutput output, ElmoLayerOptions options, bool recurrentHead = false)
+    private static Run Train(ElmoModel elmo, ElmoOutput output, ElmoLayerOptions options, bool recurrentHead = false, bool paperHead = false)
     {
         var (text, labels) = Data();
         KerasRandom.SetSeed(11);
         var input = Keras.Input([1], DType.String);
         var tokens = new ElmoEmbeddingLayer(elmo, output, maxTokens: 12, options: options).Apply(input);
-        var pooled = recurrentHead ? new Bidirectional(new LSTM(6)).Apply(tokens) : new GlobalAveragePooling1D().Apply(tokens);
+        KerasTensor pooled;
+        if (paperHead)
+        {
+            // The ELMo paper's task model: ELMo (with dropout) ⊕ trained word vectors → BiLSTM → max over steps.
+            var vectorizer = new TextVectorization(maxLength: 12);
+            vectorizer.Adapt(text);
+            var words = new Embedding(vectorizer.VocabularySize, 4, maskZero: true).Apply(vectorizer.Apply(input));
+            var joined = new Concatenate().Apply(new Dropout(0.5).Apply(tokens), words);
+            pooled = new GlobalMaxPooling1D().Apply(new Bidirectional(new LSTM(5, returnSequences: true)).Apply(joined));
+        }
+        else pooled = recurrentHead ? new Bidirectional(new LSTM(6)).Apply(tokens) : new GlobalAveragePooling1D().Apply(tokens);
         using var model = new Model(input, new Dense(1, activation: "sigmoid").Apply(pooled));
         model.Compile(loss: "binary_crossentropy", optimizer: "adam", metrics: ["accuracy"]);
         long before = elmo.SentencesRun;
@@ -71,6 +81,18 @@ public sealed class TokenFeatureCacheTests : IDisposable
         // then differ by float rounding only (StatelessEmbeddingTests), so 1e-5 after 3 epochs.
         AssertClose(full, cached, 1e-5);
         Assert.True(cached.Losses[2] < cached.Losses[0], "the head learnt nothing, so the comparison proves little");
+    }
+
+    [Fact]
+    public void ThePapersTaskModelTrainsOnCachedElmoWithTheSameNumbers()
+    {
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights, new ElmoModelSettings { TokenCacheCapacity = 0 });
+        Run cached = Train(elmo, ElmoOutput.Elmo, new ElmoLayerOptions(), paperHead: true);
+        Run full = Train(elmo, ElmoOutput.Elmo, new ElmoLayerOptions { CacheFeatures = false }, paperHead: true);
+        Assert.Equal(48, cached.BiLmRuns);
+        Assert.Equal(3 * 48, full.BiLmRuns);
+        AssertClose(full, cached, 1e-5);
+        Assert.True(cached.Losses[2] < cached.Losses[0], "the model learnt nothing, so the comparison proves little");
     }
 
     [Fact]

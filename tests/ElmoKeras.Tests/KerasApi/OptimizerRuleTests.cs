@@ -62,4 +62,53 @@ public class OptimizerRuleTests
         for (int k = 1; k < used; k++) loss = loss + (parameters[k] * gradients[k]).sum();
         loss.backward();
     }
+
+    private static Optimizer Make(string rule, double learningRate) => rule switch
+    {
+        "adam" => new Adam(learningRate),
+        "adamw" => new AdamW(learningRate, weightDecay: 0.1),
+        "sgd" => new Sgd(learningRate),
+        "sgd-momentum" => new Sgd(learningRate, momentum: 0.9),
+        _ => new RmsProp(learningRate),
+    };
+
+    [Theory]
+    [MemberData(nameof(Rules))]
+    public void ALearningRateScaleActsAsThatParametersOwnLearningRate(string rule)
+    {
+        using var scope = NewDisposeScope();
+        const double rate = 0.01;
+        var generator = new Generator(7);
+        Parameter[] scaled = [new Parameter(randn([3, 4], generator: generator)), new Parameter(randn([5], generator: generator)), new Parameter(randn([2], generator: generator))];
+        float[] frozenStart = scaled[2].data<float>().ToArray();
+        // The same first two parameters, each under an optimizer of its own at the scaled rate.
+        Parameter[] alone = [.. scaled.Take(2).Select(p => new Parameter(p.detach().clone()))];
+        using ParameterUpdater updater = Make(rule, rate).Create(scaled, [1, 0.25, 0]);
+        using ParameterUpdater full = Make(rule, rate).Create([alone[0]]);
+        using ParameterUpdater quarter = Make(rule, rate * 0.25).Create([alone[1]]);
+        for (int step = 0; step < 4; step++)
+        {
+            Tensor[] gradients = [.. scaled.Select(p => randn(p.shape, generator: generator))];
+            updater.ZeroGrad();
+            full.ZeroGrad();
+            quarter.ZeroGrad();
+            Backward(scaled, gradients, 3);
+            Backward(alone, gradients, 2);
+            updater.Step();
+            full.Step();
+            quarter.Step();
+            Assert.Equal(alone[0].data<float>().ToArray(), scaled[0].data<float>().ToArray());
+            Assert.Equal(alone[1].data<float>().ToArray(), scaled[1].data<float>().ToArray());
+        }
+        Assert.Equal(frozenStart, scaled[2].data<float>().ToArray());
+    }
+
+    [Fact]
+    public void BadLearningRateScalesAreRefused()
+    {
+        using var p = new Parameter(zeros(2));
+        Assert.Throws<ArgumentException>(() => new Adam().Create([p], [1, 1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam().Create([p], [-0.5]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd().Create([p], [double.NaN]));
+    }
 }

@@ -19,7 +19,7 @@ public abstract class Optimizer
     /// <summary>The Keras name.</summary>
     public abstract string Name { get; }
 
-    internal abstract ParameterUpdater Create(IReadOnlyList<Parameter> parameters);
+    internal abstract ParameterUpdater Create(IReadOnlyList<Parameter> parameters, IReadOnlyList<double>? learningRateScales = null);
 
     /// <summary>The names <see cref="Get"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } = ["adam", "sgd", "adamw", "rmsprop"];
@@ -41,7 +41,7 @@ public sealed class Adam(double learningRate = 1e-3, double beta1 = 0.9, double 
 {
     /// <inheritdoc/>
     public override string Name => "adam";
-    internal override ParameterUpdater Create(IReadOnlyList<Parameter> parameters) => new AdamUpdater(parameters, LearningRate, beta1, beta2, epsilon);
+    internal override ParameterUpdater Create(IReadOnlyList<Parameter> parameters, IReadOnlyList<double>? learningRateScales = null) => new AdamUpdater(parameters, learningRateScales, LearningRate, beta1, beta2, epsilon);
 }
 
 /// <summary>AdamW: Adam with decoupled weight decay (Keras default decay 0.004).</summary>
@@ -49,7 +49,7 @@ public sealed class AdamW(double learningRate = 1e-3, double weightDecay = 0.004
 {
     /// <inheritdoc/>
     public override string Name => "adamw";
-    internal override ParameterUpdater Create(IReadOnlyList<Parameter> parameters) => new AdamUpdater(parameters, LearningRate, beta1, beta2, epsilon, weightDecay);
+    internal override ParameterUpdater Create(IReadOnlyList<Parameter> parameters, IReadOnlyList<double>? learningRateScales = null) => new AdamUpdater(parameters, learningRateScales, LearningRate, beta1, beta2, epsilon, weightDecay);
 }
 
 /// <summary>Stochastic gradient descent with optional momentum.</summary>
@@ -57,7 +57,7 @@ public sealed class Sgd(double learningRate = 1e-2, double momentum = 0) : Optim
 {
     /// <inheritdoc/>
     public override string Name => "sgd";
-    internal override ParameterUpdater Create(IReadOnlyList<Parameter> parameters) => new SgdUpdater(parameters, LearningRate, momentum);
+    internal override ParameterUpdater Create(IReadOnlyList<Parameter> parameters, IReadOnlyList<double>? learningRateScales = null) => new SgdUpdater(parameters, learningRateScales, LearningRate, momentum);
 }
 
 /// <summary>RMSprop; Keras defaults ρ 0.9, ε 1e-7.</summary>
@@ -65,5 +65,5 @@ public sealed class RmsProp(double learningRate = 1e-3, double rho = 0.9, double
 {
     /// <inheritdoc/>
     public override string Name => "rmsprop";
-    internal override ParameterUpdater Create(IReadOnlyList<Parameter> parameters) => new RmsPropUpdater(parameters, LearningRate, rho, epsilon);
+    internal override ParameterUpdater Create(IReadOnlyList<Parameter> parameters, IReadOnlyList<double>? learningRateScales = null) => new RmsPropUpdater(parameters, learningRateScales, LearningRate, rho, epsilon);
 }

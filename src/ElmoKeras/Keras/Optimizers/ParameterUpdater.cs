@@ -13,11 +13,27 @@ namespace ElmoKeras.Optimizers;
 /// made scalars to libtorch inside <c>step()</c>, which another thread's garbage collection can free
 /// mid-call (see docs/elmo.md). Every scalar here is held until its call has returned.
 /// </remarks>
-internal abstract class ParameterUpdater(IReadOnlyList<Parameter> parameters) : IDisposable
+internal abstract class ParameterUpdater : IDisposable
 {
     private bool disposed;
 
-    protected IReadOnlyList<Parameter> Parameters { get; } = parameters;
+    /// <param name="parameters">The parameters updated.</param>
+    /// <param name="learningRateScales">Per parameter, what the learning rate is multiplied by; null for 1 everywhere.</param>
+    protected ParameterUpdater(IReadOnlyList<Parameter> parameters, IReadOnlyList<double>? learningRateScales)
+    {
+        Parameters = parameters;
+        if (learningRateScales is not null && learningRateScales.Count != parameters.Count)
+            throw new ArgumentException($"{learningRateScales.Count} learning-rate scales for {parameters.Count} parameters.", nameof(learningRateScales));
+        foreach (double scale in learningRateScales ?? [])
+            if (!(scale >= 0) || double.IsInfinity(scale))
+                throw new ArgumentOutOfRangeException(nameof(learningRateScales), scale, "A learning-rate scale must be a finite number, 0 or more.");
+        Scales = learningRateScales?.ToArray() ?? Enumerable.Repeat(1.0, parameters.Count).ToArray();
+    }
+
+    protected IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Per parameter, what the learning rate is multiplied by.</summary>
+    protected double[] Scales { get; }
 
     /// <summary>Sets every gradient to zero (keeping the tensors, as TorchSharp's <c>zero_grad</c>).</summary>
     public void ZeroGrad()

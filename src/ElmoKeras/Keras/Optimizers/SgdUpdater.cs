@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace ElmoKeras.Optimizers;
 
 /// <summary>Stochastic gradient descent with optional (heavy-ball) momentum.</summary>
-internal sealed class SgdUpdater(IReadOnlyList<Parameter> parameters, double learningRate, double momentum) : ParameterUpdater(parameters)
+internal sealed class SgdUpdater(IReadOnlyList<Parameter> parameters, IReadOnlyList<double>? learningRateScales, double learningRate, double momentum)
+    : ParameterUpdater(parameters, learningRateScales)
 {
     private readonly Tensor?[] velocities = new Tensor?[parameters.Count];
 
@@ -13,7 +14,7 @@ internal sealed class SgdUpdater(IReadOnlyList<Parameter> parameters, double lea
 
     protected override void Update()
     {
-        using Scalar one = 1.ToScalar(), beta = momentum.ToScalar(), step = (-learningRate).ToScalar();
+        using Scalar one = 1.ToScalar(), beta = momentum.ToScalar();
         for (int i = 0; i < Parameters.Count; i++)
         {
             Tensor? grad = Parameters[i].grad;
@@ -26,6 +27,7 @@ internal sealed class SgdUpdater(IReadOnlyList<Parameter> parameters, double lea
                 else velocities[i] = grad.clone().detach().DetachFromDisposeScope();
                 direction = velocities[i]!;
             }
+            using Scalar step = (-learningRate * Scales[i]).ToScalar();
             Parameters[i].add_(direction, step);
         }
     }
