@@ -46,6 +46,7 @@ internal sealed class SentimentJob(ElmoModel? elmo, SentimentSettings settings, 
         Directory.CreateDirectory(settings.OutputDirectory);
         if (vectorizer is not null) File.WriteAllLines(Path.Combine(settings.OutputDirectory, VocabularyFile), vectorizer.Vocabulary.Skip(2));
         var history = new History();
+        var timer = new EpochTimer();
         bool cancelled = false;
         var fitClock = Stopwatch.StartNew();
         try
@@ -58,13 +59,13 @@ internal sealed class SentimentJob(ElmoModel? elmo, SentimentSettings settings, 
                 elmoLayer!.Trainable = false;
                 Compile(model);
                 model.Fit(trainText, trainLabels, validationData: (testText, testLabels), epochs: frozen, batchSize: settings.BatchSize,
-                    seed: settings.Seed, callbacks: [history], cancellationToken: cancellationToken);
+                    seed: settings.Seed, callbacks: [history, timer], cancellationToken: cancellationToken);
                 elmoLayer.Trainable = true;
                 Compile(model);
             }
             if (settings.Epochs > frozen)
                 model.Fit(trainText, trainLabels, validationData: (testText, testLabels), epochs: settings.Epochs - frozen, batchSize: settings.BatchSize,
-                    seed: settings.Seed + frozen, callbacks: [history], cancellationToken: cancellationToken);
+                    seed: settings.Seed + frozen, callbacks: [history, timer], cancellationToken: cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -101,6 +102,7 @@ internal sealed class SentimentJob(ElmoModel? elmo, SentimentSettings settings, 
             batchNorm = settings.BatchNorm,
             cacheFeatures = settings.CacheFeatures,
             fitSeconds = Math.Round(fitSeconds, 1),
+            epochSeconds = timer.Seconds,
             seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
         }, new JsonSerializerOptions { WriteIndented = true }));
         if (history.Epochs.Count > 0) TrainingPlot.Save(history, Path.Combine(settings.OutputDirectory, PlotFile));

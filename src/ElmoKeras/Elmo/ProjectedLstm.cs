@@ -169,13 +169,22 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     /// architecture) is fresh memory the kernel must map and zero on every call: measured, that
     /// made the product run at a seventh of the machine's GEMM speed. Blocks of about 4 MB are
     /// reused by the allocator, stay in cache until their steps read them, and skip rows that
-    /// have already finished.
+    /// have already finished; but a block keeps at least <see cref="InputChunkMinColumns"/>
+    /// columns, or big input weights (32 MB in the original architecture) would be read again for
+    /// every thin block.
     /// </summary>
-    internal int InputChunkSteps(int rows) =>
-        (int)Math.Clamp(InputChunkBytes / (4L * cellSize * Math.Max(1, rows) * sizeof(float)), 1, int.MaxValue);
+    internal int InputChunkSteps(int rows)
+    {
+        long perStep = 4L * cellSize * Math.Max(1, rows) * sizeof(float);
+        long bySize = InputChunkBytes / perStep, byWidth = (InputChunkMinColumns + Math.Max(1, rows) - 1) / Math.Max(1, rows);
+        return (int)Math.Clamp(Math.Max(bySize, byWidth), 1, int.MaxValue);
+    }
 
     /// <summary>The size of a block of input halves; tests make it small to cross block boundaries.</summary>
     internal long InputChunkBytes { get; set; } = 4L << 20;
+
+    /// <summary>The fewest columns (steps × rows) of a block; tests set it to 1.</summary>
+    internal long InputChunkMinColumns { get; set; } = 256;
 
     /// <summary>One step's cell and projected output from its gate pre-activations [4C, rows] (TF order i, j, f, o).</summary>
     private (Tensor Cell, Tensor Hidden) Step(Tensor gates, Tensor c, StepScalars scalars)

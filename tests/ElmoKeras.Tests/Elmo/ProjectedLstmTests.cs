@@ -15,6 +15,7 @@ public class ProjectedLstmTests
         manual_seed(7);
         using var lstm = new ProjectedLstm(16, new LstmOptions(64, 16, 1, CellClip: 3f, ProjectionClip: 3f, UseSkipConnections: false));
         lstm.InputChunkBytes = chunkBytes;
+        lstm.InputChunkMinColumns = 1;
         Tensor input = randn(Lengths[0], Lengths.Length, 16);
         // Positions past a row's length hold junk: the LSTM must never read them.
         Tensor outputWeights = randn(Lengths[0], Lengths.Length, 16);
@@ -29,6 +30,9 @@ public class ProjectedLstmTests
     {
         using (var probe = new ProjectedLstm(16, new LstmOptions(64, 16, 1, null, null, false)))
         {
+            // By default a block keeps at least 256 columns: here 52 steps of 5 rows, more than the batch has.
+            Assert.Equal(52, probe.InputChunkSteps(Lengths.Length));
+            probe.InputChunkMinColumns = 1;
             probe.InputChunkBytes = 3 * 4 * 64 * Lengths.Length * sizeof(float);
             Assert.Equal(3, probe.InputChunkSteps(Lengths.Length));
             Assert.True(probe.InputChunkSteps(Lengths.Length) < Lengths[0]);
@@ -55,6 +59,7 @@ public class ProjectedLstmTests
         manual_seed(7);
         using var lstm = new ProjectedLstm(16, new LstmOptions(64, 16, 1, CellClip: 3f, ProjectionClip: 3f, UseSkipConnections: false));
         lstm.InputChunkBytes = 1;
+        lstm.InputChunkMinColumns = 1;
         Tensor input = randn(Lengths[0], Lengths.Length, 16);
         using var noGrad = no_grad();
         var (output, _) = lstm.call(input, Lengths, null);
