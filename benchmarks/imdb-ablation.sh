@@ -63,6 +63,8 @@ row pretrained-elmo-words-bilstm "${bilstm[@]}" --elmo "$work/pretraining" --fea
 # Fine-tuning: the head first on the frozen (cached) bi-LM, then one epoch with the bi-LM at a tenth of the rate.
 row pretrained-elmo-words-bilstm-finetuned "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --frozen-epochs "$epochs" \
   --trainable all --bilm-learning-rate-scale 0.1 --elmo "$work/pretraining"
+# For comparison, fine-tuning as it was: bi-LM and head together from the start, one rate for all.
+row pretrained-elmo-words-bilstm-finetuned-naive "${sentiment[@]}" --output bilstm --epochs 1 --trainable all --elmo "$work/pretraining"
 row pooled-recipe "${sentiment[@]}" --epochs 5 --batch-norm --elmo "$work/pretraining"
 
 python3 - "$work" <<'PY'
