@@ -50,6 +50,11 @@ bilstm=("${sentiment[@]}" --output bilstm --epochs "$epochs")
 # What the per-token cache saves: the same frozen model, 2 epochs on 1,000 + 1,000 reviews, cached and not.
 row cache-cost-cached "${recipe[@]}" --output bilstm --epochs 2 --limit 1000 --elmo "$work/imdb-random"
 row cache-cost-uncached "${recipe[@]}" --output bilstm --epochs 2 --limit 1000 --elmo "$work/imdb-random" --no-cache
+# The head alone (word vectors, no ELMo), and the same pair with the small published architecture (random weights).
+row cache-cost-words "${recipe[@]}" --output bilstm --epochs 2 --limit 1000 --no-elmo
+[ -f "$work/small-random/options.json" ] || elmo random-model --arch small --output-dir "$work/small-random" >&2
+row cache-cost-small-cached "${recipe[@]}" --output bilstm --epochs 2 --limit 1000 --elmo "$work/small-random"
+row cache-cost-small-uncached "${recipe[@]}" --output bilstm --epochs 2 --limit 1000 --elmo "$work/small-random" --no-cache
 
 row bag-of-words baseline --data "$data" --max-words 150 --seed "$seed" "${sizes[@]}"
 row words-bilstm "${bilstm[@]}" --no-elmo
