@@ -65,11 +65,17 @@ row pretraining pretrain --corpus "$data" --options-file "$work/mid.json" --minu
   --vocab-size 10000 --softmax-samples 10000 --dropout 0 --learning-rate 0.5 --threads 2 "${resume[@]}"
 
 row pretrained-elmo-words-bilstm "${bilstm[@]}" --elmo "$work/pretraining" --feature-storage float16
-# Fine-tuning: the head first on the frozen (cached) bi-LM, then one epoch with the bi-LM at a tenth of the rate.
+# Fine-tuning, four ways with the same number of epochs (EPOCHS + 1), so that only the treatment of the bi-LM differs:
+# frozen throughout (float32 cache);
+row pretrained-elmo-words-bilstm-frozen-longer "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --elmo "$work/pretraining"
+# the head first on the frozen (cached) bi-LM, then one epoch with the bi-LM at a tenth of the rate;
 row pretrained-elmo-words-bilstm-finetuned "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --frozen-epochs "$epochs" \
   --trainable all --bilm-learning-rate-scale 0.1 --elmo "$work/pretraining"
-# For comparison, fine-tuning as it was: bi-LM and head together from the start, one rate for all.
-row pretrained-elmo-words-bilstm-finetuned-naive "${sentiment[@]}" --output bilstm --epochs 1 --trainable all --elmo "$work/pretraining"
+# fine-tuning as it was: bi-LM and head together from the start, one rate for all;
+row pretrained-elmo-words-bilstm-finetuned-naive "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --trainable all --elmo "$work/pretraining"
+# together from the start, the bi-LM at a tenth of the rate.
+row pretrained-elmo-words-bilstm-finetuned-scaled "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --trainable all \
+  --bilm-learning-rate-scale 0.1 --elmo "$work/pretraining"
 row pooled-recipe "${sentiment[@]}" --epochs 5 --batch-norm --elmo "$work/pretraining"
 
 python3 - "$work" <<'PY'
