@@ -4,7 +4,8 @@ namespace ElmoCli;
 
 /// <summary>
 /// Reports "done/total" on stderr: redrawn in place on a terminal, a line every few seconds when
-/// redirected, so logs stay readable.
+/// redirected, so logs stay readable. A report of 0 done starts a new pass (the library sends one
+/// before each): the rate and ETA then count from there, not from the first pass.
 /// </summary>
 internal sealed class ConsoleProgress(string what, TextWriter? writer = null) : IProgress<(int Done, int Total)>
 {
@@ -15,6 +16,12 @@ internal sealed class ConsoleProgress(string what, TextWriter? writer = null) : 
 
     public void Report((int Done, int Total) value)
     {
+        if (value.Done == 0)
+        {
+            clock.Restart();
+            lastReport = null;
+            return;
+        }
         bool finished = value.Done >= value.Total;
         TimeSpan now = clock.Elapsed;
         if (!finished && lastReport is TimeSpan last && now - last < (interactive ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(5))) return;

@@ -55,7 +55,11 @@ public sealed record ElmoLayerOptions
     /// <value>Default: 64.</value>
     public int CacheBatchSize { get; init; } = 64;
 
-    /// <summary>Told how far computing cached features has got (examples done, total).</summary>
+    /// <summary>
+    /// Told how far computing cached features has got (examples done, total): (0, total) when a pass
+    /// over a data set starts (Fit makes one for the training data and one for the validation data),
+    /// then after each batch.
+    /// </summary>
     /// <value>Default: none.</value>
     public IProgress<(int Done, int Total)>? CacheProgress { get; init; }
 

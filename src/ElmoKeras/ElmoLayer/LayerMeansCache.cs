@@ -24,6 +24,7 @@ internal static class LayerMeansCache
         using var noGrad = no_grad();
         Tensor result = zeros(sentences.Count, elmo.NumLayers, elmo.OutputDim, device: elmo.Device);
         int done = 0;
+        progress?.Report((0, sentences.Count));
         foreach (int[] batch in LengthBuckets.Batches(sentences.Select(s => s.Count).ToArray(), batchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();

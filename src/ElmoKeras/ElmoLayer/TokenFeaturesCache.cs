@@ -31,6 +31,7 @@ internal static class TokenFeaturesCache
         {
             using var noGrad = no_grad();
             int done = 0;
+            progress?.Report((0, sentences.Count));
             foreach (int[] batch in LengthBuckets.Batches(lengths, options.CacheBatchSize))
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -134,4 +134,40 @@ public sealed class TokenFeatureCacheTests : IDisposable
         Assert.True(batch.Tensor[2].narrow(0, 0, 3).equal(written[0].narrow(0, 0, 3)).all().item<bool>());
         Assert.Equal(0f, batch.Tensor[2].narrow(0, 3, 2).abs().sum().item<float>());
     }
+
+    [Theory]
+    [InlineData(ElmoOutput.Default)]
+    [InlineData(ElmoOutput.Elmo)]
+    public void CacheProgressStartsEachPassAtZeroAndCountsUpToItsTotal(ElmoOutput output)
+    {
+        using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
+        var reports = new List<(int Done, int Total)>();
+        var options = new ElmoLayerOptions { CacheProgress = new InlineProgress(reports.Add), CacheBatchSize = 16 };
+        var (text, labels) = Data();
+        var input = Keras.Input([1], DType.String);
+        var vectors = new ElmoEmbeddingLayer(elmo, output, maxTokens: 12, options: options).Apply(input);
+        if (output != ElmoOutput.Default) vectors = new GlobalAveragePooling1D().Apply(vectors);
+        using var model = new Model(input, new Dense(1, activation: "sigmoid").Apply(vectors));
+        model.Compile(loss: "binary_crossentropy", optimizer: "adam");
+        model.Fit(text[..40], labels[..40], epochs: 2, batchSize: 8, validationData: (text[40..], labels[40..]), verbose: 0);
+
+        // One pass over the 40 training examples and one over the 8 validation ones, each announced
+        // with (0, total) so that a progress display can time each pass on its own.
+        int[] starts = Enumerable.Range(0, reports.Count).Where(i => reports[i].Done == 0).ToArray();
+        Assert.Equal(2, starts.Length);
+        Assert.Equal(0, starts[0]);
+        var passes = new[] { reports[..starts[1]], reports[starts[1]..] };
+        Assert.Equal([40, 8], passes.Select(p => p[0].Total));
+        foreach (var pass in passes)
+        {
+            Assert.All(pass, r => Assert.Equal(pass[0].Total, r.Total));
+            Assert.True(pass.Count > 1 && pass.Zip(pass.Skip(1)).All(p => p.Second.Done > p.First.Done), string.Join(", ", pass));
+            Assert.Equal(pass[0].Total, pass[^1].Done);
+        }
+    }
+
+    private sealed class InlineProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value) => report(value);
+    }
 }
