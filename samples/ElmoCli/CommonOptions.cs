@@ -114,6 +114,17 @@ internal static class CommonOptions
     /// <summary>Adds the check that the value is a positive finite number.</summary>
     public static Option<double> PositiveNumber(this Option<double> option) => option.Within(double.Epsilon, double.MaxValue, $"{option.Name} must be a positive number");
 
+    /// <summary>Adds the check that the value, when one is given, is a positive finite number.</summary>
+    public static Option<double?> PositiveNumber(this Option<double?> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is double value && !(value >= double.Epsilon && value <= double.MaxValue))
+                result.AddError($"{option.Name} must be a positive number, got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        });
+        return option;
+    }
+
     private static Option<double> Within(this Option<double> option, double min, double max, string rule)
     {
         option.Validators.Add(result =>

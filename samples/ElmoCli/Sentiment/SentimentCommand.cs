@@ -31,6 +31,8 @@ internal static class SentimentCommand
         var vocabulary = new Option<int>("--vocabulary") { Description = "bilstm only: the word embedding's vocabulary, most frequent training words (padding and [UNK] included).", DefaultValueFactory = _ => 20_000 }.AtLeast(3);
         var lstmUnits = new Option<int>("--lstm-units") { Description = "bilstm only: LSTM units per direction.", DefaultValueFactory = _ => 64 }.Positive();
         var elmoDropout = new Option<double>("--elmo-dropout") { Description = "bilstm only: dropout rate on the ELMo vectors.", DefaultValueFactory = _ => 0.5 }.Fraction();
+        var elmoLayerNorm = new Option<bool>("--elmo-layer-norm") { Description = "Normalise each bi-LM layer (mean 0, variance 1 over the batch's tokens) before the scalar mix, as the ELMo paper suggests for some tasks." };
+        var elmoGamma = new Option<double?>("--elmo-gamma") { Description = "Initial scale γ of the scalar mix (default 1): match ELMo's vectors to the word embedding's scale (see docs/quality.md)." }.PositiveNumber();
         var learningRate = new Option<double>("--learning-rate") { Description = "Adam's learning rate.", DefaultValueFactory = _ => 1e-3 }.PositiveNumber();
         var biLmScale = new Option<double>("--bilm-learning-rate-scale") { Description = "With --trainable all: the bi-LM's learning rate as a fraction of --learning-rate.", DefaultValueFactory = _ => 1.0 }.Fraction();
         var frozenEpochs = new Option<int>("--frozen-epochs") { Description = "With --trainable all: train the head alone (bi-LM frozen, features cached) for the first N of --epochs.", DefaultValueFactory = _ => 0 }.NonNegative();
@@ -45,7 +47,7 @@ internal static class SentimentCommand
 
         var command = new Command("sentiment", "Train the ELMo + Dense IMDB sentiment classifier of the Keras recipe.");
         foreach (Option option in new Option[] { data, outputDir, maxWords, epochs, batchSize, limit, testLimit, seed, trainable, head, noElmo, wordDim, vocabulary, lstmUnits,
-            elmoDropout, learningRate, biLmScale, frozenEpochs, featureStorage, featureDir, device, batchNorm, noCache, bf16 }) command.Options.Add(option);
+            elmoDropout, elmoLayerNorm, elmoGamma, learningRate, biLmScale, frozenEpochs, featureStorage, featureDir, device, batchNorm, noCache, bf16 }) command.Options.Add(option);
         elmo.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -55,7 +57,8 @@ internal static class SentimentCommand
                 result.GetValue(head) switch { "sequence" => SentimentHead.Sequence, "bilstm" => SentimentHead.BiLstm, _ => SentimentHead.Pooled },
                 !result.GetValue(noCache), result.GetValue(batchNorm), !result.GetValue(noElmo), result.GetValue(wordDim), result.GetValue(vocabulary),
                 result.GetValue(lstmUnits), result.GetValue(elmoDropout), result.GetValue(learningRate), result.GetValue(biLmScale), result.GetValue(frozenEpochs),
-                result.GetValue(featureStorage) == "float16" ? ElmoFeatureStorage.Float16 : ElmoFeatureStorage.Float32, result.GetValue(featureDir));
+                result.GetValue(featureStorage) == "float16" ? ElmoFeatureStorage.Float16 : ElmoFeatureStorage.Float32, result.GetValue(featureDir),
+                result.GetValue(elmoLayerNorm), (float?)result.GetValue(elmoGamma));
             if (!settings.UseElmo && settings.Head != SentimentHead.BiLstm) throw new ArgumentException("--no-elmo needs --output bilstm (the other heads are ELMo's).");
             if (!settings.UseElmo && settings.WordDim == 0) throw new ArgumentException("--no-elmo with --word-dim 0 leaves the model no input.");
             using ElmoModel? model = !settings.UseElmo ? null : await elmo.LoadAsync(result, new ElmoModelSettings

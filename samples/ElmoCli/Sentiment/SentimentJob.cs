@@ -100,6 +100,8 @@ internal sealed class SentimentJob(ElmoModel? elmo, SentimentSettings settings, 
             biLmLearningRateScale = settings.BiLmLearningRateScale,
             learningRate = settings.LearningRate,
             batchNorm = settings.BatchNorm,
+            elmoLayerNorm = settings.ElmoLayerNorm,
+            elmoGamma = settings.ElmoGamma,
             cacheFeatures = settings.CacheFeatures,
             fitSeconds = Math.Round(fitSeconds, 1),
             epochSeconds = timer.Seconds,
@@ -128,6 +130,8 @@ internal sealed class SentimentJob(ElmoModel? elmo, SentimentSettings settings, 
             BiLmLearningRateScale = settings.BiLmLearningRateScale,
             FeatureCacheStorage = settings.FeatureStorage,
             FeatureCacheDirectory = settings.FeatureCacheDirectory,
+            LayerNorm = settings.ElmoLayerNorm,
+            InitialGamma = settings.ElmoGamma,
         };
         ElmoEmbeddingLayer? elmoLayer = null;
         ElmoEmbeddingLayer ElmoLayer(ElmoOutput kind) =>

@@ -39,4 +39,6 @@ internal sealed record SentimentSettings(
     double BiLmLearningRateScale = 1,
     int FrozenEpochs = 0,
     ElmoFeatureStorage FeatureStorage = ElmoFeatureStorage.Float32,
-    string? FeatureCacheDirectory = null);
+    string? FeatureCacheDirectory = null,
+    bool ElmoLayerNorm = false,
+    float? ElmoGamma = null);

@@ -177,6 +177,27 @@ public sealed class SentimentCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task ElmoGammaAndLayerNormReachTheScalarMix()
+    {
+        // Two Adam steps move the trainable γ by about 0.002 at most: it starts where it was told.
+        string output = Path.Combine(dir, "gamma");
+        var (code, error) = await Run([.. Common(output), "--limit", "60", "--epochs", "1", "--output", "bilstm", "--word-dim", "8", "--lstm-units", "4",
+            "--elmo-gamma", "0.25", "--elmo-layer-norm"]);
+        Assert.True(code == 0, error);
+        float gamma = SavedWeights(output).Single(kv => kv.Key.EndsWith("/aggregation/scaling", StringComparison.Ordinal)).Value.Single();
+        Assert.InRange(gamma, 0.24f, 0.26f);
+        using (var history = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, SentimentJob.HistoryFile))))
+        {
+            Assert.True(history.RootElement.GetProperty("elmoLayerNorm").GetBoolean());
+            Assert.Equal(0.25, history.RootElement.GetProperty("elmoGamma").GetDouble(), 6);
+        }
+
+        (code, error) = await Run([.. Common(output), "--elmo-gamma", "0"]);
+        Assert.Equal(CommandRunner.Failure, code);
+        Assert.Contains("--elmo-gamma must be a positive number, got 0", error);
+    }
+
+    [Fact]
     public async Task HalfGivenElmoFilesSayWhatToPass()
     {
         var (code, error) = await Run("--data", Path.Combine(dir, "none.tar.gz"), "--output-dir", dir, "--elmo-weights", Fixtures.ElmoWeights);
