@@ -84,6 +84,8 @@ row pretrained-elmo-words-bilstm-layernorm-gamma "${sentiment[@]}" --output bils
   --elmo "$work/pretraining"
 row pretrained-elmo-words-bilstm-gamma-finetuned "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --frozen-epochs "$epochs" \
   --trainable all --bilm-learning-rate-scale 0.1 --elmo-gamma 0.03 --elmo "$work/pretraining"
+row pretrained-elmo-words-bilstm-gamma-finetuned-naive "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --trainable all \
+  --elmo-gamma 0.03 --elmo "$work/pretraining"
 row pooled-recipe "${sentiment[@]}" --epochs 5 --batch-norm --elmo "$work/pretraining"
 
 python3 - "$work" <<'PY'
