@@ -81,7 +81,7 @@ public sealed class ShardedEmbedTests : IDisposable
             CheckpointLines: 8);
         // Parts of 8 lines (windows of 2 x 4): stop the run, as a preempted task is stopped, after the first.
         using var stop = new CancellationTokenSource();
-        var progress = new SyncProgressOf(value => { if (value.Done >= 8) stop.Cancel(); });
+        var progress = new InlineProgress<(int Done, int Total)>(value => { if (value.Done >= 8) stop.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() => new FlatEmbedJob(elmo, settings, TextWriter.Null).Run(progress, stop.Token));
         Assert.Equal(["input.txt", "out.h5.part-0.h5", "reference.h5"], cli.Listing());
 
@@ -186,10 +186,4 @@ public sealed class ShardedEmbedTests : IDisposable
         var (code, error) = await cli.Embed(cli.WriteInput(["a b"]), cli.Path("o.h5"), "--top", "--shard-index", "0", "--shard-count", "1");
         Assert.Equal(1, code);
         Assert.Contains("shards are written in the flat layout only; add --layout flat", error);
-    }
-
-    private sealed class SyncProgressOf(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
-    {
-        public void Report((int Done, int Total) value) => report(value);
-    }
-}
+    }}

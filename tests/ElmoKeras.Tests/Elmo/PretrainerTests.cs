@@ -1,5 +1,6 @@
 using ElmoKeras.Elmo;
 using ElmoKeras.Elmo.Pretraining;
+using ElmoKeras.Tests.TestSupport;
 
 namespace ElmoKeras.Tests.Elmo;
 
@@ -98,7 +99,7 @@ public sealed class PretrainerTests(ITestOutputHelper output) : IDisposable
 
         string checkpoint = Path.Combine(dir, "cancelled");
         using var cancel = new CancellationTokenSource();
-        var progress = new InlineProgress(s => { if (s.Step == 10) cancel.Cancel(); });
+        var progress = new InlineProgress<PretrainStep>(s => { if (s.Step == 10) cancel.Cancel(); });
         Assert.Throws<OperationCanceledException>(() => trainer.Train(train, new PretrainSchedule { MaxSteps = 1000, CheckpointDirectory = checkpoint }, progress, cancel.Token));
         using var resumed = ElmoPretrainer.Resume(checkpoint);
         Assert.Equal(10, resumed.Step);
@@ -135,11 +136,6 @@ public sealed class PretrainerTests(ITestOutputHelper output) : IDisposable
     {
         var ex = Assert.Throws<FileNotFoundException>(() => ElmoPretrainer.Resume(Path.Combine(dir, "nothing-here")));
         Assert.Contains("no complete pretraining checkpoint", ex.Message);
-    }
-
-    private sealed class InlineProgress(Action<PretrainStep> report) : IProgress<PretrainStep>
-    {
-        public void Report(PretrainStep value) => report(value);
     }
 
     [Fact]

@@ -142,7 +142,7 @@ public sealed class TokenFeatureCacheTests : IDisposable
     {
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
         var reports = new List<(int Done, int Total)>();
-        var options = new ElmoLayerOptions { CacheProgress = new InlineProgress(reports.Add), CacheBatchSize = 16 };
+        var options = new ElmoLayerOptions { CacheProgress = new InlineProgress<(int Done, int Total)>(reports.Add), CacheBatchSize = 16 };
         var (text, labels) = Data();
         var input = Keras.Input([1], DType.String);
         var vectors = new ElmoEmbeddingLayer(elmo, output, maxTokens: 12, options: options).Apply(input);
@@ -164,10 +164,4 @@ public sealed class TokenFeatureCacheTests : IDisposable
             Assert.True(pass.Count > 1 && pass.Zip(pass.Skip(1)).All(p => p.Second.Done > p.First.Done), string.Join(", ", pass));
             Assert.Equal(pass[0].Total, pass[^1].Done);
         }
-    }
-
-    private sealed class InlineProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
-    {
-        public void Report((int Done, int Total) value) => report(value);
-    }
-}
+    }}

@@ -261,12 +261,6 @@ public sealed class FileFetcherTests : IAsyncDisposable
         Assert.Equal(Path.Combine(home, ".elmokeras"), FileFetcher.ResolveCacheDirectoryCore("  ", _ => ""));
     }
 
-    /// <summary>Reports synchronously, unlike <see cref="Progress{T}"/>, so tests see every report before the call returns.</summary>
-    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
-
     /// <summary>Records each delay the code under test waits for and lets it pass at once.</summary>
     private sealed class RecordingTimeProvider : TimeProvider
     {
