@@ -115,22 +115,15 @@ internal static class CommonOptions
     public static Option<double> PositiveNumber(this Option<double> option) => option.Within(double.Epsilon, double.MaxValue, $"{option.Name} must be a positive number");
 
     /// <summary>Adds the check that the value, when one is given, is a positive finite number.</summary>
-    public static Option<double?> PositiveNumber(this Option<double?> option)
-    {
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<double?>() is double value && !(value >= double.Epsilon && value <= double.MaxValue))
-                result.AddError($"{option.Name} must be a positive number, got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
-        });
-        return option;
-    }
+    public static Option<double?> PositiveNumber(this Option<double?> option) => option.Within(double.Epsilon, double.MaxValue, $"{option.Name} must be a positive number");
 
-    private static Option<double> Within(this Option<double> option, double min, double max, string rule)
+    /// <summary>For <c>double</c> or <c>double?</c>; an option left without a value (null) passes.</summary>
+    private static Option<T> Within<T>(this Option<T> option, double min, double max, string rule)
     {
         option.Validators.Add(result =>
         {
-            double value = result.GetValueOrDefault<double>();
-            if (!(value >= min && value <= max)) result.AddError($"{rule}, got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+            if (result.GetValueOrDefault<T>() is double value && !(value >= min && value <= max))
+                result.AddError($"{rule}, got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
         });
         return option;
     }
