@@ -65,20 +65,17 @@ row pretraining pretrain --corpus "$data" --options-file "$work/mid.json" --minu
   --vocab-size 10000 --softmax-samples 10000 --dropout 0 --learning-rate 0.5 --threads 2 "${resume[@]}"
 
 row pretrained-elmo-words-bilstm "${bilstm[@]}" --elmo "$work/pretraining" --feature-storage float16
-# Fine-tuning, four ways with the same number of epochs (EPOCHS + 1), so that only the treatment of the bi-LM differs:
+# Fine-tuning, three ways with the same number of epochs (EPOCHS + 1), so that only the treatment of the bi-LM differs:
 # frozen throughout (float32 cache);
 row pretrained-elmo-words-bilstm-frozen-longer "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --elmo "$work/pretraining"
 # the head first on the frozen (cached) bi-LM, then one epoch with the bi-LM at a tenth of the rate;
 row pretrained-elmo-words-bilstm-finetuned "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --frozen-epochs "$epochs" \
   --trainable all --bilm-learning-rate-scale 0.1 --elmo "$work/pretraining"
-# fine-tuning as it was: bi-LM and head together from the start, one rate for all;
+# fine-tuning as it was: bi-LM and head together from the start, one rate for all.
 row pretrained-elmo-words-bilstm-finetuned-naive "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --trainable all --elmo "$work/pretraining"
-# together from the start, the bi-LM at a tenth of the rate.
-row pretrained-elmo-words-bilstm-finetuned-scaled "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --trainable all \
-  --bilm-learning-rate-scale 0.1 --elmo "$work/pretraining"
 # The pretrained bi-LM's vectors start about 35 times larger (RMS about 1) than the word embedding's (RMS 0.03), and the
 # BiLSTM then learns slowly (docs/quality.md): the scalar mix's γ, started at 0.03, matches them, alone and after the
-# ELMo paper's per-layer normalisation; then the staged fine-tuning with it.
+# ELMo paper's per-layer normalisation; then the staged and the naive fine-tuning with it.
 row pretrained-elmo-words-bilstm-gamma "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --elmo-gamma 0.03 --elmo "$work/pretraining"
 row pretrained-elmo-words-bilstm-layernorm-gamma "${sentiment[@]}" --output bilstm --epochs $((epochs + 1)) --elmo-layer-norm --elmo-gamma 0.03 \
   --elmo "$work/pretraining"
