@@ -9,8 +9,7 @@ namespace ElmoKeras.Elmo;
 /// Where one batch's time goes in an <see cref="ElmoModel"/>: the character CNN over its distinct
 /// tokens, and for every LSTM the input half of the gates (a product per block of steps), the
 /// recurrent products alone (the same [4C, P]·[P, rows] product once per step), and the rest of its
-/// step loop (gate math, projection, bookkeeping); then each layer's two directions together, as
-/// inference runs them (<see cref="LstmPair"/>). Each part is timed on its own, best of a few
+/// step loop (gate math, projection, bookkeeping). Each part is timed on its own, best of a few
 /// repeats, in inference mode. For performance work (<c>elmo bench --profile</c>); it changes nothing.
 /// </summary>
 public static class ElmoProfiler
@@ -39,17 +38,14 @@ public static class ElmoProfiler
         Tensor input = unique.index_select(0, tensors.TokenIndex.reshape(-1)).reshape(steps, rows, -1);
 
         var lstms = new List<LstmProfile>();
-        int numLayers = elmo.Options.Lstm.NumLayers;
-        var layerInputs = new Tensor[2, numLayers];
         for (int direction = 0; direction < 2; direction++)
         {
             Tensor layerInput = input;
-            for (int layer = 0; layer < numLayers; layer++)
+            for (int layer = 0; layer < elmo.Options.Lstm.NumLayers; layer++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 ProjectedLstm lstm = network.Lstm(direction, layer);
                 Tensor x = layerInput;
-                layerInputs[direction, layer] = x;
                 double total = Best(() => { var (o, f) = lstm.call(x, tensors.Steps, null); o.Dispose(); f.Dispose(); });
                 // The recurrent product at each step's running row count (rows sorted longest first).
                 int[] running = Enumerable.Range(0, (int)steps).Select(t => tensors.Steps.Count(s => s > t)).ToArray();
@@ -70,21 +66,8 @@ public static class ElmoProfiler
                 layerInput = layer > 0 && elmo.Options.Lstm.UseSkipConnections ? output.Plus(x) : output;
             }
         }
-        // Each layer's two directions as the forward pass runs them, in one recurrence (the same
-        // input for both here: the cost does not depend on the values).
-        var paired = new List<double>();
-        for (int layer = 0; layer < numLayers; layer++)
-        {
-            ProjectedLstm forward = network.Lstm(0, layer), backward = network.Lstm(1, layer);
-            if (!LstmPair.Applies(forward, backward)) break;
-            Tensor forwardInput = layerInputs[0, layer], backwardInput = layerInputs[1, layer];
-            paired.Add(Ms(Best(() =>
-            {
-                foreach (var (o, f) in LstmPair.Run(forward, backward, forwardInput, backwardInput, tensors.Steps, null, null)) { o.Dispose(); f.Dispose(); }
-            })));
-        }
         double whole = Best(() => { var (layers, finals) = network.Forward(tensors, null); foreach (Tensor l in layers) l.Dispose(); foreach (LstmState f in finals) f.Dispose(); });
-        return new ElmoProfile(batch.Count, batch.Max(s => s.Count), prepared.UniqueCount, Ms(whole), Ms(cnn), lstms) { PairedLayersMs = paired };
+        return new ElmoProfile(batch.Count, batch.Max(s => s.Count), prepared.UniqueCount, Ms(whole), Ms(cnn), lstms);
     }
 
     private static double Ms(double seconds) => Math.Round(seconds * 1000, 3);
@@ -121,11 +104,4 @@ public sealed record LstmProfile(string Direction, int Layer, double TotalMs, do
 /// <param name="WholeForwardMs">The whole bi-LM forward pass.</param>
 /// <param name="CharacterCnnMs">The character CNN.</param>
 /// <param name="Lstms">Each LSTM's share.</param>
-public sealed record ElmoProfile(int Rows, int MaxTokens, int DistinctTokens, double WholeForwardMs, double CharacterCnnMs, IReadOnlyList<LstmProfile> Lstms)
-{
-    /// <summary>
-    /// Each layer's forward and backward LSTM run together, as one recurrence, the way inference runs
-    /// them: compare with the sum of the two directions' <see cref="LstmProfile.TotalMs"/>.
-    /// </summary>
-    public IReadOnlyList<double> PairedLayersMs { get; init; } = [];
-}
+public sealed record ElmoProfile(int Rows, int MaxTokens, int DistinctTokens, double WholeForwardMs, double CharacterCnnMs, IReadOnlyList<LstmProfile> Lstms);

@@ -87,10 +87,6 @@ public sealed class BenchAndRandomModelTests : IDisposable
         Assert.Equal(4, profile.Lstms.Count);
         Assert.All(profile.Lstms, l => Assert.True(l.InputProductMs > 0 && l.RecurrentProductsMs > 0 && l.InputProductMs + l.RecurrentProductsMs <= l.TotalMs + 1));
         Assert.True(profile.CharacterCnnMs > 0 && profile.WholeForwardMs > 0);
-        // One paired time per layer: both directions of it in one recurrence, as inference runs them.
-        Assert.Equal(2, profile.PairedLayersMs.Count);
-        Assert.All(profile.PairedLayersMs, ms => Assert.True(ms > 0));
-        Assert.True(JsonDocument.Parse(ProfileBench.ToJson(profile)).RootElement.TryGetProperty("paired_layers_ms", out _));
     }
 
     [Fact]
