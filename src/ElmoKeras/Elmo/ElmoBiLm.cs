@@ -59,24 +59,22 @@ internal sealed class ElmoBiLm : nn.Module
         var layers = new Tensor[numLayers + 1];
         layers[0] = cat([tokens, tokens], 2);
         var finals = new LstmState[2 * numLayers];
-        var directionOutputs = new[] { new Tensor[numLayers], new Tensor[numLayers] };
-        // The backward LSTM reads each row reversed within its own length, never across padding.
-        Tensor[] inputs = [tokens, ReverseWithinLength(tokens, batch.ReverseIndex)];
-        for (int layer = 0; layer < numLayers; layer++)
+        var directionOutputs = new Tensor[2][];
+        for (int direction = 0; direction < 2; direction++)
         {
-            if (InputDropout > 0 && training)
-                for (int direction = 0; direction < 2; direction++) inputs[direction] = nn.functional.dropout(inputs[direction], InputDropout, training: true);
-            (Tensor Output, LstmState Final)[] results = LstmPair.Applies(Lstm(0, layer), Lstm(1, layer))
-                ? LstmPair.Run(Lstm(0, layer), Lstm(1, layer), inputs[0], inputs[1], batch.Steps, initial?[layer], initial?[numLayers + layer])
-                : [.. Enumerable.Range(0, 2).Select(direction => Lstm(direction, layer).call(inputs[direction], batch.Steps, initial?[direction * numLayers + layer]))];
-            for (int direction = 0; direction < 2; direction++)
+            // The backward LSTM reads each row reversed within its own length, never across padding.
+            Tensor input = direction == 0 ? tokens : ReverseWithinLength(tokens, batch.ReverseIndex);
+            directionOutputs[direction] = new Tensor[numLayers];
+            for (int layer = 0; layer < numLayers; layer++)
             {
-                var (output, final) = results[direction];
-                finals[direction * numLayers + layer] = final;
+                int stateIndex = direction * numLayers + layer;
+                if (InputDropout > 0 && training) input = nn.functional.dropout(input, InputDropout, training: true);
+                var (output, final) = Lstm(direction, layer).call(input, batch.Steps, initial?[stateIndex]);
+                finals[stateIndex] = final;
                 // Residual on the output only; the recurrence above used the plain projection.
-                if (layer > 0 && options.Lstm.UseSkipConnections) output = output.Plus(inputs[direction]);
+                if (layer > 0 && options.Lstm.UseSkipConnections) output = output.Plus(input);
                 directionOutputs[direction][layer] = output;
-                inputs[direction] = output;
+                input = output;
             }
         }
         for (int layer = 0; layer < numLayers; layer++)

@@ -53,11 +53,6 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     /// <summary>[P, C]: TF's W_P_0, transposed.</summary>
     public Parameter ProjectionWeight => projectionWeight;
 
-    internal int CellSize => cellSize;
-    internal int ProjectionSize => projectionSize;
-    internal float? CellClip => cellClip;
-    internal float? ProjectionClip => projectionClip;
-
     /// <param name="input">[T, B, input], time-major, rows sorted by length (longest first).</param>
     /// <param name="lengths">Steps per row, non-increasing.</param>
     /// <param name="initial">Starting state in the same row order, or null for zeros.</param>
@@ -178,11 +173,9 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     /// columns, or big input weights (32 MB in the original architecture) would be read again for
     /// every thin block.
     /// </summary>
-    /// <param name="rows">Rows of each direction.</param>
-    /// <param name="directions">Directions whose blocks are computed together (<see cref="LstmPair"/>): they share the byte budget.</param>
-    internal int InputChunkSteps(int rows, int directions = 1)
+    internal int InputChunkSteps(int rows)
     {
-        long perStep = 4L * cellSize * Math.Max(1, rows) * directions * sizeof(float);
+        long perStep = 4L * cellSize * Math.Max(1, rows) * sizeof(float);
         long bySize = InputChunkBytes / perStep, byWidth = (InputChunkMinColumns + Math.Max(1, rows) - 1) / Math.Max(1, rows);
         return (int)Math.Clamp(Math.Max(bySize, byWidth), 1, int.MaxValue);
     }
@@ -224,17 +217,16 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     private Tensor Project(Tensor h) =>
         projectionWeight.dtype == ScalarType.Float32 ? projectionWeight.mm(h) : projectionWeight.mm(h.to_type(projectionWeight.dtype)).to_type(ScalarType.Float32);
 
-    /// <summary>The rows still running at <paramref name="step"/>: lengths are non-increasing, so they are a prefix.</summary>
-    internal static int ActiveRows(int[] lengths, int step, int running)
+    private static int ActiveRows(int[] lengths, int step, int running)
     {
         while (running > 0 && lengths[running - 1] <= step) running--;
         return running;
     }
 
-    /// <summary>Pads a span of outputs [..., rows] with zero rows up to <paramref name="batch"/>.</summary>
-    internal static Tensor PadRows(Tensor span, int batch)
+    /// <summary>Pads a span of outputs [steps, P, rows] with zero rows up to <paramref name="batch"/>.</summary>
+    private static Tensor PadRows(Tensor span, int batch)
     {
-        long rows = span.shape[^1];
+        long rows = span.shape[2];
         return rows == batch ? span : nn.functional.pad(span, [0, batch - rows]);
     }
 }
