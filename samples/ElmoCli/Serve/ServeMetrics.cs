@@ -28,6 +28,9 @@ internal sealed class ServeMetrics
         Dropped = factory.CreateCounter("elmo_sentences_dropped_total", "Sentences taken out of the queue because their client went away before they ran.");
         Rejected = factory.CreateCounter("elmo_sentences_rejected_total", "Sentences refused because the queue was full (answered 429).");
         BatchFailures = factory.CreateCounter("elmo_batch_failures_total", "Model batches that threw (their requests answered 500).");
+        // While the garbage collector has the managed threads stopped, the model's worker stops too.
+        GcPause = factory.CreateCounter("dotnet_gc_pause_seconds_total", "Time the .NET garbage collector has held managed threads paused since the process started.");
+        Registry.AddBeforeCollectCallback(() => GcPause.IncTo(GC.GetTotalPauseDuration().TotalSeconds));
     }
 
     public CollectorRegistry Registry { get; }
@@ -43,6 +46,7 @@ internal sealed class ServeMetrics
     public Counter Dropped { get; }
     public Counter Rejected { get; }
     public Counter BatchFailures { get; }
+    public Counter GcPause { get; }
 
     /// <summary>Counts every batch of <paramref name="batcher"/>, and reads its queue at each scrape.</summary>
     public void Attach(ElmoBatcher batcher)

@@ -189,9 +189,14 @@ public sealed class ServeEndpointTests : IAsyncLifetime
 
         await server.EmbedJsonAsync(JsonSerializer.Serialize(new { inputs = Texts }));
         string metrics = await server.Client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
-        foreach (string name in new[] { "elmo_requests_total", "elmo_request_duration_seconds", "elmo_queue_size", "elmo_batch_size", "elmo_batch_tokens", "elmo_inflight_requests", "process_working_set_bytes" })
+        foreach (string name in new[] { "elmo_requests_total", "elmo_request_duration_seconds", "elmo_queue_size", "elmo_batch_size", "elmo_batch_tokens", "elmo_inflight_requests", "process_working_set_bytes", "dotnet_gc_pause_seconds_total" })
             Assert.Contains(name, metrics);
         Assert.Equal(1, await server.MetricAsync("elmo_requests_total{endpoint=\"/embed\",status=\"200\"}"));
         Assert.Equal(1, await server.MetricAsync("elmo_ready"));
+        // The server runs in this process: after a blocking collection its GC pause total is above zero
+        // and at most what the runtime reports afterwards.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        double pause = await server.MetricAsync("dotnet_gc_pause_seconds_total");
+        Assert.InRange(pause, 1e-9, GC.GetTotalPauseDuration().TotalSeconds);
     }
 }
