@@ -35,6 +35,7 @@ public sealed class ElmoBatcher : IDisposable
     private readonly object gate = new();
     private readonly LinkedList<PendingSentence> queue = new();
     private readonly Thread worker;
+    private readonly int intraOpThreads;
     private readonly TaskCompletionSource drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool accepting = true;
     private bool disposed;
@@ -42,7 +43,8 @@ public sealed class ElmoBatcher : IDisposable
     private int lastBatchSize;
     private long batches, sentences, tokens, dropped, rejected;
 
-    /// <param name="model">A stateless model; the batcher runs it on its own thread.</param>
+    /// <param name="model">A stateless model; the batcher runs it on its own thread, with the libtorch
+    /// intra-op thread count (<c>torch.set_num_threads</c>) of the thread that creates the batcher.</param>
     /// <param name="options">Batching and queue limits; null for the defaults.</param>
     /// <param name="logger">Receives a warning when a batch fails or an event handler throws.</param>
     /// <exception cref="ArgumentException">The model carries states between batches, or an option is out of range (all are listed).</exception>
@@ -54,6 +56,8 @@ public sealed class ElmoBatcher : IDisposable
             throw new ArgumentException("ElmoBatcher needs a stateless model (ElmoModelSettings.Stateful = false): a stateful model's vectors would depend on which sentences shared earlier batches.", nameof(model));
         if (this.options.Errors() is string errors) throw new ArgumentException(errors, nameof(options));
         this.logger = logger ?? NullLogger.Instance;
+        // libtorch's intra-op thread count (OpenMP) is a per-thread setting: the worker takes the creator's.
+        intraOpThreads = torch.get_num_threads();
         worker = new Thread(Work) { IsBackground = true, Name = "ElmoBatcher" };
         worker.Start();
     }
@@ -161,6 +165,7 @@ public sealed class ElmoBatcher : IDisposable
 
     private void Work()
     {
+        torch.set_num_threads(intraOpThreads);
         while (true)
         {
             List<PendingSentence>? batch = NextBatch();

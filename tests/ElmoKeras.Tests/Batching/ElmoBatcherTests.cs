@@ -87,6 +87,24 @@ public sealed class ElmoBatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task TheWorkerRunsWithTheCreatorsIntraOpThreadCount()
+    {
+        // libtorch's thread count is per thread (OpenMP): a worker left at the default would ignore --threads.
+        int original = TorchSharp.torch.get_num_threads(), wanted = original == 1 ? 2 : 1;
+        int seen = 0;
+        var creator = new Thread(() =>
+        {
+            TorchSharp.torch.set_num_threads(wanted);
+            using var batcher = new ElmoBatcher(elmo);
+            batcher.BatchCompleted += (_, _) => seen = TorchSharp.torch.get_num_threads();
+            batcher.EmbedAsync(Sentences[0]).GetAwaiter().GetResult();
+        });
+        creator.Start();
+        await Task.Run(creator.Join, TestContext.Current.CancellationToken);
+        Assert.Equal(wanted, seen);
+    }
+
+    [Fact]
     public async Task ALoneCallerNeverWaitsForCompany()
     {
         // One client sending one sentence after another: nobody else is expected, so no batch waits

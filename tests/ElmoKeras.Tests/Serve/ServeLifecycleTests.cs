@@ -54,6 +54,7 @@ public sealed class ServeLifecycleTests
     public async Task AClientThatDisconnectsHasItsQueuedWorkDropped()
     {
         await using ServeTestServer server = await ServeTestServer.StartAsync();
+        long warmUp = server.Batcher.Statistics.Sentences;          // the warm-up ran through the batcher
         using (await server.BlockWorkerAsync())
         {
             using var hangUp = new CancellationTokenSource();
@@ -69,7 +70,7 @@ public sealed class ServeLifecycleTests
         Assert.Equal(3, await server.MetricAsync("elmo_sentences_dropped_total"));
         await ServeTestServer.WaitUntilAsync(() => server.Host.Metrics.Requests.WithLabels("/embed", "499").Value == 1, "the hang-up is counted as 499");
         // Only the blocking sentence and the last request ran.
-        Assert.Equal(2, server.Batcher.Statistics.Sentences);
+        Assert.Equal(warmUp + 2, server.Batcher.Statistics.Sentences);
     }
 
     [Fact]
