@@ -16,8 +16,18 @@ int clients = int.Parse(args[3]), threads = args.Length > 5 ? int.Parse(args[5])
 var limit = TimeSpan.FromSeconds(double.Parse(args[4]));
 string[][] reviews = [.. Reviews.Load(args[2], 2000, 150).Select(review => review.Split(' '))];
 
-torch.set_num_threads(threads);
-using var elmo = ElmoModel.Load(args[0], args[1], new ElmoModelSettings { TokenCacheCapacity = 0 });
+// As elmo serve does: the model loads on a thread that ends, so only the batcher's worker keeps a
+// team of libgomp threads (with two teams on two cores they sleep between parallel regions: docs/serving.md).
+ElmoModel? loaded = null;
+var loader = new Thread(() =>
+{
+    torch.set_num_threads(threads);
+    loaded = ElmoModel.Load(args[0], args[1], new ElmoModelSettings { TokenCacheCapacity = 0 });
+});
+loader.Start();
+loader.Join();
+using var elmo = loaded!;
+torch.set_num_threads(threads);      // the batcher's worker takes its creator's count
 using var batcher = new ElmoBatcher(elmo);
 double modelSeconds = 0;
 batcher.BatchCompleted += (_, e) => modelSeconds += e.Duration.TotalSeconds;
