@@ -54,7 +54,9 @@ public sealed class ServeLifecycleTests
     public async Task AClientThatDisconnectsHasItsQueuedWorkDropped()
     {
         await using ServeTestServer server = await ServeTestServer.StartAsync();
-        long warmUp = server.Batcher.Statistics.Sentences;          // the warm-up ran through the batcher
+        // The warm-up runs through the batcher, so that its worker is the one thread that runs the model.
+        long warmUp = server.Batcher.Statistics.Sentences;
+        Assert.True(warmUp > 0, "the warm-up sentences went through the batcher");
         using (await server.BlockWorkerAsync())
         {
             using var hangUp = new CancellationTokenSource();
