@@ -114,6 +114,7 @@ bench=$(printf '%s\n' "${bench_runs[@]}" | /usr/bin/python3 -c 'import json, sys
 bench_single=$(printf '%s\n' "${single_runs[@]}" | /usr/bin/python3 -c 'import json, sys; print(min(sys.stdin.read().split("\n")[:-1], key=lambda l: json.loads(l)["seconds"] / json.loads(l)["sentences"]))')
 offline_tps=$(json "$bench" 'r["tokens_per_second"]')
 single_ms=$(json "$bench_single" 'round(1000 * r["seconds"] / r["sentences"], 1)')
+single_p99=$(json "$bench_single" 'r["batch_ms_p99"]')
 
 echo "serve-load: overload: $overload_clients clients, --max-queue $overload_queue" >&2
 start_server --max-queue "$overload_queue" --max-client-batch-size "$(( overload_queue < 32 ? overload_queue : 32 ))"
@@ -136,7 +137,7 @@ fi
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo
 echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $cpu ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end), $arch architecture, --threads $threads, token cache $token_cache, $duration s per level, server options: ${SERVE_ARGS:-defaults}."
-echo "Offline \`elmo bench\` ($bench_n reviews, token budget 8,192; the better of the runs before and after the levels): $(json "$bench" 'format(round(r["tokens_per_second"]), ",")') tokens/s (runs: $(for r in "${bench_runs[@]}"; do json "$r" 'round(r["tokens_per_second"])'; done | tr '\n' ' ')); one review alone (batch 1): $single_ms ms."
+echo "Offline \`elmo bench\` ($bench_n reviews, token budget 8,192; the better of the runs before and after the levels): $(json "$bench" 'format(round(r["tokens_per_second"]), ",")') tokens/s (runs: $(for r in "${bench_runs[@]}"; do json "$r" 'round(r["tokens_per_second"])'; done | tr '\n' ' ')); one review alone (batch 1): $single_ms ms on average, p99 $single_p99 ms."
 echo
 echo "| clients | tokens/s | % of offline bench | latency p50 / p95 / p99 (ms) | statuses | timeouts + transport errors | server RSS |"
 echo "|---|---|---|---|---|---|---|"
@@ -150,7 +151,7 @@ echo "| overload: $overload_clients clients, queue $overload_queue | $(json "$ov
 echo
 echo "Batches during the levels: $batch_metrics; /health after the overload run: $health."
 if [ "$(json "${results[0]}" 'r["clients"]')" = 1 ]; then
-  echo "p99 at 1 client / one review alone: $(json "${results[0]}" "round(r['p99_ms'] / $single_ms, 2)")x."
+  echo "p99 at 1 client / one review alone: $(json "${results[0]}" "round(r['p99_ms'] / $single_ms, 2)")x (against the offline p99 of one review: $(json "${results[0]}" "round(r['p99_ms'] / $single_p99, 2)")x)."
 fi
 overload_errors=$(json "$overload" 'r["timeouts"] + r["transport_errors"]')
 [ "$overload_errors" -eq 0 ] && [ "$health" = 200 ] || { echo "serve-load: the overload run saw $overload_errors timeouts/transport errors, /health $health" >&2; exit 1; }

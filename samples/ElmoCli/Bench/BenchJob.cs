@@ -37,10 +37,14 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
         double? rssAfterWarmup = ProcStatusMegabytes("VmRSS:");
         long tokens = sentences.Sum(s => (long)s.Length);
         var clock = Stopwatch.StartNew();
-        foreach (int[] batch in batches)
+        var batchMs = new double[batches.Length];
+        for (int b = 0; b < batches.Length; b++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            RunBatch(trainLayer, sentences, batch);
+            long start = Stopwatch.GetTimestamp();
+            RunBatch(trainLayer, sentences, batches[b]);
+            if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
+            batchMs[b] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
         if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
         double seconds = clock.Elapsed.TotalSeconds;
@@ -65,7 +69,21 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
             PeakRssMegabytes: ProcStatusMegabytes("VmHWM:"),
             RssAfterWarmupMegabytes: rssAfterWarmup,
             RssEndMegabytes: ProcStatusMegabytes("VmRSS:"),
-            GradientNorm: gradientNorm is double norm ? Math.Round(norm, 6) : null);
+            GradientNorm: gradientNorm is double norm ? Math.Round(norm, 6) : null)
+        {
+            // With --batch-size 1, the latency of one sentence alone: what a server's 1-client p99 compares with.
+            BatchMsP50 = Percentile(batchMs, 0.50),
+            BatchMsP99 = Percentile(batchMs, 0.99),
+            BatchMsMax = Math.Round(batchMs.Max(), 1),
+        };
+    }
+
+    /// <summary>The nearest-rank percentile of <paramref name="values"/> (q in (0, 1]), rounded to 0.1.</summary>
+    internal static double Percentile(IReadOnlyCollection<double> values, double q)
+    {
+        double[] sorted = [.. values.Order()];
+        int rank = (int)Math.Ceiling(q * sorted.Length);
+        return Math.Round(sorted[Math.Clamp(rank, 1, sorted.Length) - 1], 1);
     }
 
     private void RunBatch(ElmoEmbeddingLayer? trainLayer, string[][] sentences, int[] batch)
@@ -122,5 +140,14 @@ internal sealed record BenchResult(string Mode, string Device, int Threads, int 
     double Seconds, double TokensPerSecond, double SentencesPerSecond, double? PeakRssMegabytes, double? RssAfterWarmupMegabytes, double? RssEndMegabytes,
     double? GradientNorm = null)
 {
+    /// <summary>Median time of one timed batch, in milliseconds.</summary>
+    public double BatchMsP50 { get; init; }
+
+    /// <summary>99th percentile of the timed batches' times (nearest rank), in milliseconds.</summary>
+    public double BatchMsP99 { get; init; }
+
+    /// <summary>The slowest timed batch, in milliseconds.</summary>
+    public double BatchMsMax { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 }

@@ -38,6 +38,11 @@ public sealed class BenchAndRandomModelTests : IDisposable
         var json = JsonDocument.Parse(result.ToJson()).RootElement;
         Assert.Equal(157, json.GetProperty("tokens").GetInt64());
         Assert.True(json.TryGetProperty("tokens_per_second", out _));
+        // Two timed batches: the median, the 99th percentile (nearest rank: the slower) and the maximum
+        // are batch times, and the two batches together take no longer than the whole timed pass.
+        Assert.True(result.BatchMsP50 > 0 && result.BatchMsP50 <= result.BatchMsP99 && result.BatchMsP99 == result.BatchMsMax);
+        Assert.True(result.BatchMsP50 + result.BatchMsMax <= result.Seconds * 1000 + 1);    // rounding: 0.1 ms each, 1 ms the total
+        Assert.True(json.TryGetProperty("batch_ms_p99", out _));
         // Every batch after the first finds at least the boundary tokens in the cache.
         Assert.True(result.TokenCacheHitRate > 0, $"hit rate {result.TokenCacheHitRate}");
 
@@ -87,6 +92,16 @@ public sealed class BenchAndRandomModelTests : IDisposable
         Assert.Equal(4, profile.Lstms.Count);
         Assert.All(profile.Lstms, l => Assert.True(l.InputProductMs > 0 && l.RecurrentProductsMs > 0 && l.InputProductMs + l.RecurrentProductsMs <= l.TotalMs + 1));
         Assert.True(profile.CharacterCnnMs > 0 && profile.WholeForwardMs > 0);
+    }
+
+    [Fact]
+    public void PercentilesAreNearestRank()
+    {
+        double[] ms = [5, 1, 4, 2, 3];
+        Assert.Equal(3, BenchJob.Percentile(ms, 0.5));
+        Assert.Equal(5, BenchJob.Percentile(ms, 0.99));
+        Assert.Equal(1, BenchJob.Percentile(ms, 0.2));
+        Assert.Equal(2, BenchJob.Percentile(ms, 0.21));
     }
 
     [Fact]
