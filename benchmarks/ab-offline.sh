@@ -9,21 +9,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:?usage: ab-offline.sh BASE_COMMIT}
-work=${WORK:-/tmp/elmo-serve-load}
-arch=${ARCH:-small}
+source benchmarks/serve-work.sh
 rounds=${ROUNDS:-3}
 n=${N:-512}
-[ -f "$work/$arch/weights.hdf5" ] && [ -d "$work/imdb/aclImdb" ] || { echo "ab-offline: run benchmarks/serve-load.sh first (it prepares $work)" >&2; exit 1; }
 tree=/tmp/elmo-ab-$base
 [ -d "$tree" ] || git worktree add -f "$tree" "$base" -q
 dotnet build "$tree/samples/ElmoCli" -c Release -v quiet -nologo >&2
-dotnet build samples/ElmoCli -c Release -v quiet -nologo >&2
 for round in $(seq 1 "$rounds"); do
   for side in base head; do
     dir=$tree; [ "$side" = head ] && dir=.
     for mode in "" "--batch-size 32 --no-bucketing"; do
       rate=$(dotnet "$dir/samples/ElmoCli/bin/Release/net10.0/elmo.dll" bench --imdb "$work/imdb" --options-file "$work/$arch/options.json" \
-        --weight-file "$work/$arch/weights.hdf5" --token-cache 0 --n "$n" --threads 2 $mode | tail -n 1 | grep -o '"tokens_per_second":[0-9.]*' | cut -d: -f2)
+        --weight-file "$work/$arch/weights.hdf5" --token-cache 0 --n "$n" --threads "$threads" $mode | tail -n 1 | grep -o '"tokens_per_second":[0-9.]*' | cut -d: -f2)
       echo "round $round $side ${mode:-bucketed}: $rate tokens/s"
     done
   done

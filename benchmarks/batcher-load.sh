@@ -10,14 +10,10 @@
 # A benchmark: it measures and prints JSON lines; it asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=${WORK:-/tmp/elmo-serve-load}
-arch=${ARCH:-small}
+source benchmarks/serve-work.sh
 clients=${CLIENTS:-32}
 seconds=${SECONDS_PER_RUN:-30}
 rounds=${ROUNDS:-2}
-threads=${THREADS:-2}
-[ -f "$work/$arch/weights.hdf5" ] && [ -d "$work/imdb/aclImdb" ] || { echo "batcher-load: run benchmarks/serve-load.sh first (it prepares $work)" >&2; exit 1; }
-dotnet build samples/ElmoCli -c Release -v quiet -nologo >&2
 dotnet build benchmarks/BatcherLoad -c Release -v quiet -nologo >&2
 for round in $(seq 1 "$rounds"); do
   echo "{\"round\": $round, \"batcher\": $(dotnet benchmarks/BatcherLoad/bin/Release/net10.0/BatcherLoad.dll "$work/$arch/options.json" "$work/$arch/weights.hdf5" "$work/imdb" "$clients" "$seconds" "$threads")}"

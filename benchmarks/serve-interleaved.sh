@@ -10,14 +10,10 @@
 # Uses the model and reviews that benchmarks/serve-load.sh prepares in WORK. A benchmark: it asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=${WORK:-/tmp/elmo-serve-load}
-arch=${ARCH:-small}
+source benchmarks/serve-work.sh
 rounds=${ROUNDS:-4}
 clients=${CLIENTS:-32}
 duration=${DURATION:-30}
-threads=${THREADS:-2}
-[ -f "$work/$arch/weights.hdf5" ] && [ -d "$work/imdb/aclImdb" ] || { echo "serve-interleaved: run benchmarks/serve-load.sh first (it prepares $work)" >&2; exit 1; }
-dotnet build samples/ElmoCli -c Release -v quiet -nologo >&2
 dotnet build benchmarks/ServeLoad -c Release -v quiet -nologo >&2
 elmo=(dotnet samples/ElmoCli/bin/Release/net10.0/elmo.dll)
 load=(nice -n "${LOAD_NICE:-19}" dotnet benchmarks/ServeLoad/bin/Release/net10.0/ServeLoad.dll)
