@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using ElmoCli.Bench;
 
 namespace ServeLoad;
 
@@ -68,10 +69,9 @@ internal static class LoadRun
         await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(_ => Task.Run(Client)));
         double seconds = clock.Elapsed.TotalSeconds;
         double[] sorted = latencies.Order().ToArray();
-        double? Percentile(double p) => sorted.Length == 0 ? null : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 1);
         long requests = statuses.Values.Sum() + timeouts + transport;
         return new LoadResult(settings.Clients, Math.Round(seconds, 2), requests, sorted.Length, tokens, Math.Round(tokens / seconds, 1), Math.Round(requests / seconds, 2),
-            Percentile(0.50), Percentile(0.95), Percentile(0.99), sorted.Length == 0 ? null : Math.Round(sorted[^1], 1),
+            NearestRank.Percentile(sorted, 0.50), NearestRank.Percentile(sorted, 0.95), NearestRank.Percentile(sorted, 0.99), NearestRank.Percentile(sorted, 1),
             new SortedDictionary<string, long>(statuses), timeouts, transport);
     }
 }

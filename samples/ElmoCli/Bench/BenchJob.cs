@@ -46,8 +46,8 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
             if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
             batchMs[b] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
-        if (elmo.Device.type == DeviceType.CUDA) cuda.synchronize();
         double seconds = clock.Elapsed.TotalSeconds;
+        double[] sortedMs = [.. batchMs.Order()];
         TokenCacheStatistics cache = elmo.TokenCache;
         long hits = cache.Hits - cacheBefore.Hits, lookups = hits + cache.Misses - cacheBefore.Misses;
         return new BenchResult(
@@ -72,18 +72,10 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
             GradientNorm: gradientNorm is double norm ? Math.Round(norm, 6) : null)
         {
             // With --batch-size 1, the latency of one sentence alone: what a server's 1-client p99 compares with.
-            BatchMsP50 = Percentile(batchMs, 0.50),
-            BatchMsP99 = Percentile(batchMs, 0.99),
-            BatchMsMax = Math.Round(batchMs.Max(), 1),
+            BatchMsP50 = NearestRank.Percentile(sortedMs, 0.50),
+            BatchMsP99 = NearestRank.Percentile(sortedMs, 0.99),
+            BatchMsMax = NearestRank.Percentile(sortedMs, 1),
         };
-    }
-
-    /// <summary>The nearest-rank percentile of <paramref name="values"/> (q in (0, 1]), rounded to 0.1.</summary>
-    internal static double Percentile(IReadOnlyCollection<double> values, double q)
-    {
-        double[] sorted = [.. values.Order()];
-        int rank = (int)Math.Ceiling(q * sorted.Length);
-        return Math.Round(sorted[Math.Clamp(rank, 1, sorted.Length) - 1], 1);
     }
 
     private void RunBatch(ElmoEmbeddingLayer? trainLayer, string[][] sentences, int[] batch)
@@ -141,13 +133,13 @@ internal sealed record BenchResult(string Mode, string Device, int Threads, int 
     double? GradientNorm = null)
 {
     /// <summary>Median time of one timed batch, in milliseconds.</summary>
-    public double BatchMsP50 { get; init; }
+    public double? BatchMsP50 { get; init; }
 
     /// <summary>99th percentile of the timed batches' times (nearest rank), in milliseconds.</summary>
-    public double BatchMsP99 { get; init; }
+    public double? BatchMsP99 { get; init; }
 
     /// <summary>The slowest timed batch, in milliseconds.</summary>
-    public double BatchMsMax { get; init; }
+    public double? BatchMsMax { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 }

@@ -97,11 +97,13 @@ public sealed class BenchAndRandomModelTests : IDisposable
     [Fact]
     public void PercentilesAreNearestRank()
     {
-        double[] ms = [5, 1, 4, 2, 3];
-        Assert.Equal(3, BenchJob.Percentile(ms, 0.5));
-        Assert.Equal(5, BenchJob.Percentile(ms, 0.99));
-        Assert.Equal(1, BenchJob.Percentile(ms, 0.2));
-        Assert.Equal(2, BenchJob.Percentile(ms, 0.21));
+        double[] ms = [.. new double[] { 5, 1, 4, 2, 3 }.Order()];
+        Assert.Equal(3, NearestRank.Percentile(ms, 0.5));
+        Assert.Equal(5, NearestRank.Percentile(ms, 0.99));
+        Assert.Equal(1, NearestRank.Percentile(ms, 0.2));
+        Assert.Equal(2, NearestRank.Percentile(ms, 0.21));
+        Assert.Equal(5, NearestRank.Percentile(ms, 1));
+        Assert.Null(NearestRank.Percentile([], 0.99));
     }
 
     [Fact]
