@@ -47,18 +47,22 @@ public static class ElmoProfiler
                 ProjectedLstm lstm = network.Lstm(direction, layer);
                 Tensor x = layerInput;
                 double total = Best(() => { var (o, f) = lstm.call(x, tensors.Steps, null); o.Dispose(); f.Dispose(); });
-                // The recurrent product at each step's running row count (rows sorted longest first).
-                int[] running = Enumerable.Range(0, (int)steps).Select(t => tensors.Steps.Count(s => s > t)).ToArray();
+                // The recurrent product at each step's running row count (rows sorted longest first),
+                // rounded up to the columns the LSTM computes.
+                int alignment = x.device_type == DeviceType.CPU ? lstm.RowAlignment : 1;
+                int width = ProjectedLstm.AlignedRows((int)rows, int.MaxValue, alignment);
+                int[] running = Enumerable.Range(0, (int)steps).Select(t => ProjectedLstm.AlignedRows(tensors.Steps.Count(s => s > t), width, alignment)).ToArray();
+                Tensor xPadded = width > rows ? nn.functional.pad(x, [0, 0, 0, width - rows]) : x;
                 Tensor gateBias = lstm.GateBias();
-                int chunkSteps = lstm.InputChunkSteps((int)rows);
+                int chunkSteps = lstm.InputChunkSteps(width);
                 // The input products as the LSTM makes them: a block of steps at a time, over the rows running at its first step.
                 double inputProduct = Best(() =>
                 {
                     for (int t = 0; t < steps; t += chunkSteps)
                         if (running[t] > 0)
-                            lstm.InputGates(x.narrow(0, t, Math.Min(chunkSteps, steps - t)).narrow(1, 0, running[t]), gateBias, lstm.InputWeight.dtype).Dispose();
+                            lstm.InputGates(xPadded.narrow(0, t, Math.Min(chunkSteps, steps - t)).narrow(1, 0, running[t]), gateBias, lstm.InputWeight.dtype).Dispose();
                 });
-                Tensor m = zeros(elmo.Options.Lstm.ProjectionDim, rows, dtype: lstm.RecurrentWeight.dtype);
+                Tensor m = zeros(elmo.Options.Lstm.ProjectionDim, width, dtype: lstm.RecurrentWeight.dtype);
                 double recurrent = Best(() => { foreach (int r in running) lstm.RecurrentWeight.mm(m.narrow(1, 0, r)).Dispose(); });
                 lstms.Add(new LstmProfile(direction == 0 ? "forward" : "backward", layer, Ms(total), Ms(inputProduct), Ms(recurrent), Ms(total - inputProduct - recurrent)));
                 var (output, final) = lstm.call(x, tensors.Steps, null);

@@ -9,17 +9,20 @@ public class ProjectedLstmTests
 {
     private static readonly int[] Lengths = [23, 20, 11, 7, 2];
 
-    private static (float[] Output, float[] Cell, float[] Hidden, float[] InputWeightGradient) Run(long chunkBytes)
+    private static (float[] Output, float[] Cell, float[] Hidden, float[] InputWeightGradient) Run(long chunkBytes, int rowAlignment = 16, bool withInitialState = false, int[]? lengths = null)
     {
+        lengths ??= Lengths;
         using var scope = NewDisposeScope();
         manual_seed(7);
         using var lstm = new ProjectedLstm(16, new LstmOptions(64, 16, 1, CellClip: 3f, ProjectionClip: 3f, UseSkipConnections: false));
         lstm.InputChunkBytes = chunkBytes;
+        lstm.RowAlignment = rowAlignment;
         lstm.InputChunkMinColumns = 1;
-        Tensor input = randn(Lengths[0], Lengths.Length, 16);
+        Tensor input = randn(lengths[0], lengths.Length, 16);
         // Positions past a row's length hold junk: the LSTM must never read them.
-        Tensor outputWeights = randn(Lengths[0], Lengths.Length, 16);
-        var (output, final) = lstm.call(input, Lengths, null);
+        Tensor outputWeights = randn(lengths[0], lengths.Length, 16);
+        LstmState? initial = withInitialState ? new LstmState(randn(lengths.Length, 64), randn(lengths.Length, 16)) : null;
+        var (output, final) = lstm.call(input, lengths, initial);
         (output * outputWeights).sum().backward();
         return (output.data<float>().ToArray(), final.Cell.data<float>().ToArray(), final.Hidden.data<float>().ToArray(),
             lstm.InputWeight.grad!.data<float>().ToArray());
@@ -50,6 +53,36 @@ public class ProjectedLstmTests
             AssertClose(whole.InputWeightGradient, blocked.InputWeightGradient, 1e-5f, $"input weight gradient, {bytes}-byte blocks");
         }
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ColumnsPaddedToTheAlignmentChangeNothing(bool withInitialState)
+    {
+        // With alignment 4: 6 rows in 8 columns, then 3 running in 4 columns to the end.
+        int[] lengths = [23, 23, 23, 11, 7, 2];
+        long chunkBytes = 3 * 4 * 64 * lengths.Length * sizeof(float);
+        var plain = Run(chunkBytes, rowAlignment: 1, withInitialState, lengths);
+        foreach (int alignment in new[] { 2, 4, 16 })
+        {
+            var padded = Run(chunkBytes, alignment, withInitialState, lengths);
+            AssertClose(plain.Output, padded.Output, 1e-6f, $"output, alignment {alignment}");
+            AssertClose(plain.Cell, padded.Cell, 1e-6f, $"final cell, alignment {alignment}");
+            AssertClose(plain.Hidden, padded.Hidden, 1e-6f, $"final output, alignment {alignment}");
+            AssertClose(plain.InputWeightGradient, padded.InputWeightGradient, 1e-5f, $"input weight gradient, alignment {alignment}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 16, 1)]
+    [InlineData(2, 30, 16)]
+    [InlineData(16, 30, 16)]
+    [InlineData(17, 30, 30)]
+    [InlineData(17, 64, 32)]
+    [InlineData(0, 64, 0)]
+    [InlineData(9, 64, 9, 1)]
+    public void AlignedRowsRoundUpWithinTheCap(int rows, int cap, int expected, int alignment = 16) =>
+        Assert.Equal(expected, ProjectedLstm.AlignedRows(rows, cap, alignment));
 
     [Fact]
     public void InferenceInBlocksMatchesTraining()
