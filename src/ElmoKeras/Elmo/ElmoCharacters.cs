@@ -21,6 +21,9 @@ internal static class ElmoCharacters
     /// <summary>The token literal that stands for the end-of-sentence token.</summary>
     public const string EndOfSentenceToken = "</S>";
 
+    /// <summary>The id that fills a token after its end-of-word mark.</summary>
+    public const long PaddingId = PaddingChar + 1;
+
     // Raw ids before the +1 shift that frees 0 for padding.
     private const int BeginOfSentenceChar = 256;
     private const int EndOfSentenceChar = 257;
