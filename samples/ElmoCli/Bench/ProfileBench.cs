@@ -15,9 +15,11 @@ internal static class ProfileBench
         torch.set_num_threads(settings.Threads);
         string[][] sentences = BenchJob.LoadSentences(settings.ImdbSource, settings.Count, settings.MaxTokens);
         int batchSize = settings.BatchSize ?? 32;
-        // Batches of similar length, as the bench runs them; the one with the most padded tokens.
-        int[] batch = Enumerable.Range(0, sentences.Length).OrderBy(i => sentences[i].Length).Chunk(batchSize)
-            .MaxBy(b => b.Length * b.Max(i => sentences[i].Length))!;
+        // Batches of similar length as the bench runs them (or in file order with --no-bucketing,
+        // as a server's batches come); the one with the most padded tokens.
+        IEnumerable<int> order = Enumerable.Range(0, sentences.Length);
+        if (settings.Bucketing) order = order.OrderBy(i => sentences[i].Length);
+        int[] batch = order.Chunk(batchSize).MaxBy(b => b.Length * b.Max(i => sentences[i].Length))!;
         return ElmoProfiler.Profile(elmo, batch.Select(i => (IReadOnlyList<string>)sentences[i]).ToArray(), cancellationToken: cancellationToken);
     }
 

@@ -59,7 +59,7 @@ public class ProjectedLstmTests
     [InlineData(true)]
     public void ColumnsPaddedToTheAlignmentChangeNothing(bool withInitialState)
     {
-        // With alignment 4: 6 rows in 8 columns, then 3 running in 4 columns to the end.
+        // With alignment 4: 6 rows in 8 columns to the end (at least twice the alignment); with 2, 3 running rows in 4 columns.
         int[] lengths = [23, 23, 23, 11, 7, 2];
         long chunkBytes = 3 * 4 * 64 * lengths.Length * sizeof(float);
         var plain = Run(chunkBytes, rowAlignment: 1, withInitialState, lengths);
@@ -77,11 +77,13 @@ public class ProjectedLstmTests
     [InlineData(1, 16, 1)]
     [InlineData(2, 30, 16)]
     [InlineData(16, 30, 16)]
-    [InlineData(17, 30, 30)]
-    [InlineData(17, 64, 32)]
+    [InlineData(17, 30, 24)]
+    [InlineData(25, 30, 30)]
+    [InlineData(33, 64, 40)]
     [InlineData(0, 64, 0)]
     [InlineData(9, 64, 9, 1)]
-    public void AlignedRowsRoundUpWithinTheCap(int rows, int cap, int expected, int alignment = 16) =>
+    [InlineData(3, 64, 32, 16)]
+    public void AlignedRowsRoundUpWithinTheCap(int rows, int cap, int expected, int alignment = 8) =>
         Assert.Equal(expected, ProjectedLstm.AlignedRows(rows, cap, alignment));
 
     [Fact]
