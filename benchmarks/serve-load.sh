@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load test of `elmo serve` on loopback, next to the same model's offline `elmo bench` in the same run:
 # 1, 8 and 32 concurrent clients sending IMDB test reviews (first 150 tokens, one review per request)
-# for DURATION seconds each -> tokens/s, p50/p95/p99 latency, status and error counts; then an
+# for DURATION seconds each -> tokens/s, p50/p95/p99 latency, status and error counts; 1 client
+# sending only reviews of 150 tokens or more (all cut to 150, so every request costs the same and
+# "one review alone" is one number), next to the offline time of one such review; then an
 # overload run (256 clients against a queue of 64 sentences) that must answer 429s, never time out
 # or crash; resident memory of the server at start and after the runs. SOAK_MINUTES=10 adds a
 # long run at 8 clients and reports the server's memory before and after it.
@@ -84,17 +86,21 @@ trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true' EXIT
 # The offline side runs before and after the server's levels, and the better run counts, so that a
 # busy moment on either side of the comparison does not decide it.
 offline_bench() {
-  echo "serve-load: offline bench ($arch, $bench_n reviews; then $single_n reviews one at a time)" >&2
-  local batched single
+  echo "serve-load: offline bench ($arch, $bench_n reviews; then $single_n reviews one at a time, and $single_n of 150 tokens)" >&2
+  local batched single fixed
   batched=$("${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$bench_n" --threads "$threads" | tail -n 1)
   single=$("${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$single_n" --batch-size 1 --threads "$threads" | tail -n 1)
+  fixed=$("${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$single_n" --batch-size 1 --min-tokens 150 --threads "$threads" | tail -n 1)
   echo "$batched" >&2
   echo "$single" >&2
+  echo "$fixed" >&2
   bench_runs+=("$batched")
   single_runs+=("$single")
+  fixed_runs+=("$fixed")
 }
 bench_runs=()
 single_runs=()
+fixed_runs=()
 offline_bench
 
 start_server "${serve_args[@]}"
@@ -105,6 +111,9 @@ for clients in $levels; do
   echo "$line" >&2
   results+=("$line")
 done
+# One client, every review 150 tokens: the latency target's like-for-like case.
+fixed_level=$("${load[@]}" "$url" --imdb "$imdb" --clients 1 --seconds "$duration" --n "$n" --min-tokens 150)
+echo "$fixed_level" >&2
 rss_after=$(rss_mb "$server_pid")
 batch_metrics=$(curl -s "$url/metrics" | awk '/^elmo_batch_size_(sum|count) / { print $1 "=" $2 }' | tr '\n' ' ')
 stop_server
@@ -115,6 +124,9 @@ bench_single=$(printf '%s\n' "${single_runs[@]}" | /usr/bin/python3 -c 'import j
 offline_tps=$(json "$bench" 'r["tokens_per_second"]')
 single_ms=$(json "$bench_single" 'round(1000 * r["seconds"] / r["sentences"], 1)')
 single_p99=$(json "$bench_single" 'r["batch_ms_p99"]')
+bench_fixed=$(printf '%s\n' "${fixed_runs[@]}" | /usr/bin/python3 -c 'import json, sys; print(min(sys.stdin.read().split("\n")[:-1], key=lambda l: json.loads(l)["seconds"] / json.loads(l)["sentences"]))')
+fixed_ms=$(json "$bench_fixed" 'round(1000 * r["seconds"] / r["sentences"], 1)')
+fixed_p99=$(json "$bench_fixed" 'r["batch_ms_p99"]')
 
 echo "serve-load: overload: $overload_clients clients, --max-queue $overload_queue" >&2
 start_server --max-queue "$overload_queue" --max-client-batch-size "$(( overload_queue < 32 ? overload_queue : 32 ))"
@@ -137,7 +149,7 @@ fi
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo
 echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $cpu ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end), $arch architecture, --threads $threads, token cache $token_cache, $duration s per level, server options: ${SERVE_ARGS:-defaults}."
-echo "Offline \`elmo bench\` ($bench_n reviews, token budget 8,192; the better of the runs before and after the levels): $(json "$bench" 'format(round(r["tokens_per_second"]), ",")') tokens/s (runs: $(for r in "${bench_runs[@]}"; do json "$r" 'round(r["tokens_per_second"])'; done | tr '\n' ' ')); one review alone (batch 1): $single_ms ms on average, p99 $single_p99 ms."
+echo "Offline \`elmo bench\` ($bench_n reviews, token budget 8,192; the better of the runs before and after the levels): $(json "$bench" 'format(round(r["tokens_per_second"]), ",")') tokens/s (runs: $(for r in "${bench_runs[@]}"; do json "$r" 'round(r["tokens_per_second"])'; done | tr '\n' ' ')); one review alone (batch 1): $single_ms ms on average, p99 $single_p99 ms; one 150-token review alone: $fixed_ms ms on average, p99 $fixed_p99 ms."
 echo
 echo "| clients | tokens/s | % of offline bench | latency p50 / p95 / p99 (ms) | statuses | timeouts + transport errors | server RSS |"
 echo "|---|---|---|---|---|---|---|"
@@ -146,6 +158,7 @@ for line in "${results[@]}"; do
   rss=""; [ $first -eq 1 ] && rss="$rss_start MB at start"; first=0
   echo "| $(json "$line" 'r["clients"]') | $(json "$line" 'format(round(r["tokens_per_second"]), ",")') | $(json "$line" "round(100 * r['tokens_per_second'] / $offline_tps)")% | $(json "$line" 'r["p50_ms"]') / $(json "$line" 'r["p95_ms"]') / $(json "$line" 'r["p99_ms"]') | $(json "$line" 'r["statuses"]') | $(json "$line" 'r["timeouts"] + r["transport_errors"]') | $rss |"
 done
+echo "| 1, reviews of 150 tokens | $(json "$fixed_level" 'format(round(r["tokens_per_second"]), ",")') | | $(json "$fixed_level" 'r["p50_ms"]') / $(json "$fixed_level" 'r["p95_ms"]') / $(json "$fixed_level" 'r["p99_ms"]') | $(json "$fixed_level" 'r["statuses"]') | $(json "$fixed_level" 'r["timeouts"] + r["transport_errors"]') | |"
 echo "| overload: $overload_clients clients, queue $overload_queue | $(json "$overload" 'format(round(r["tokens_per_second"]), ",")') | $(json "$overload" "round(100 * r['tokens_per_second'] / $offline_tps)")% | $(json "$overload" 'r["p50_ms"]') / $(json "$overload" 'r["p95_ms"]') / $(json "$overload" 'r["p99_ms"]') | $(json "$overload" 'r["statuses"]') | $(json "$overload" 'r["timeouts"] + r["transport_errors"]') | $rss_after MB after the levels |"
 [ -n "$soak" ] && echo "$soak"
 echo
@@ -153,5 +166,7 @@ echo "Batches during the levels: $batch_metrics; /health after the overload run:
 if [ "$(json "${results[0]}" 'r["clients"]')" = 1 ]; then
   echo "p99 at 1 client / one review alone: $(json "${results[0]}" "round(r['p99_ms'] / $single_ms, 2)")x (against the offline p99 of one review: $(json "${results[0]}" "round(r['p99_ms'] / $single_p99, 2)")x)."
 fi
+echo "p99 at 1 client, 150-token reviews / one 150-token review alone: $(json "$fixed_level" "round(r['p99_ms'] / $fixed_ms, 2)")x (against its offline p99: $(json "$fixed_level" "round(r['p99_ms'] / $fixed_p99, 2)")x)."
+
 overload_errors=$(json "$overload" 'r["timeouts"] + r["transport_errors"]')
 [ "$overload_errors" -eq 0 ] && [ "$health" = 200 ] || { echo "serve-load: the overload run saw $overload_errors timeouts/transport errors, /health $health" >&2; exit 1; }

@@ -1,13 +1,13 @@
 using System.Text.Json;
 using ServeLoad;
 
-// serve-load URL --imdb DIR --clients N --seconds S [--n 2000] [--max-tokens 150] [--timeout 60]
-// Sends IMDB test reviews (first --max-tokens whitespace tokens, test/pos then test/neg in ordinal
-// order) to POST URL/embed from N concurrent clients for S seconds, then prints one JSON line.
+// serve-load URL --imdb DIR --clients N --seconds S [--n 2000] [--max-tokens 150] [--min-tokens 1] [--timeout 60]
+// Sends IMDB test reviews (first --max-tokens whitespace tokens of those with at least --min-tokens,
+// test/pos then test/neg in ordinal order) to POST URL/embed from N concurrent clients for S seconds, then prints one JSON line.
 try
 {
     LoadSettings settings = LoadSettings.Parse(args);
-    string[] reviews = Reviews.Load(settings.Imdb, settings.Count, settings.MaxTokens);
+    string[] reviews = Reviews.Load(settings.Imdb, settings.Count, settings.MaxTokens, settings.MinTokens);
     LoadResult result = await LoadRun.RunAsync(settings, reviews);
     Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
     return 0;

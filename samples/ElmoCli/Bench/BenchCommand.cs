@@ -13,6 +13,7 @@ internal static class BenchCommand
         var batchSize = CommonOptions.OptionalBatchSize("Reviews per batch (for comparisons with tools that batch by count); default: batches by --max-batch-tokens.");
         var maxBatchTokens = CommonOptions.MaxBatchTokens($"Padded tokens per batch (default {BenchSettings.DefaultMaxBatchTokens} unless --batch-size is given).");
         var maxTokens = new Option<int>("--max-tokens") { Description = "Whitespace tokens kept per review.", DefaultValueFactory = _ => 150 }.Positive();
+        var minTokens = new Option<int>("--min-tokens") { Description = "Skip reviews with fewer whitespace tokens (with --max-tokens the same, every review has that length).", DefaultValueFactory = _ => 1 }.Positive();
         var threads = CommonOptions.Threads(2);
         var mode = new Option<string>("--mode") { Description = "embed (inference) or train (forward + backward, all weights trainable).", DefaultValueFactory = _ => "embed" };
         mode.AcceptOnlyFromAmong("embed", "train");
@@ -25,7 +26,7 @@ internal static class BenchCommand
         var model = new ModelOptions();
 
         var command = new Command("bench", "Measure ELMo throughput on IMDB test reviews; prints one JSON line.");
-        foreach (Option option in new Option[] { imdb, count, batchSize, maxBatchTokens, maxTokens, threads, mode, noBucketing, arch, bf16, drift, profile, gemm }) command.Options.Add(option);
+        foreach (Option option in new Option[] { imdb, count, batchSize, maxBatchTokens, maxTokens, minTokens, threads, mode, noBucketing, arch, bf16, drift, profile, gemm }) command.Options.Add(option);
         model.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -38,7 +39,7 @@ internal static class BenchCommand
             string source = result.GetValue(imdb) ?? throw new ArgumentException("--imdb is required (aclImdb_v1.tar.gz or its extracted folder), unless --gemm.");
             if (File.Exists(source)) source = await CommonOptions.ResolveImdbAsync(source, cancellationToken);
             var settings = BenchSettings.Create(source, result.GetValue(count), result.GetValue(batchSize), result.GetValue(maxBatchTokens), result.GetValue(maxTokens),
-                threadCount, result.GetValue(mode) == "train" ? BenchMode.Train : BenchMode.Embed, !result.GetValue(noBucketing), result.GetValue(bf16));
+                threadCount, result.GetValue(mode) == "train" ? BenchMode.Train : BenchMode.Embed, !result.GetValue(noBucketing), result.GetValue(bf16), result.GetValue(minTokens));
             string? architecture = result.GetValue(arch);
             // Files, or random weights of a published architecture; drift builds both number types.
             async Task<ElmoModel> CreateAsync(bool bfloat16) => architecture is null

@@ -23,7 +23,7 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
         // Train mode times what fine-tuning runs: the public layer with the whole bi-LM trainable.
         using ElmoEmbeddingLayer? trainLayer = settings.Mode == BenchMode.Embed ? null
             : new ElmoEmbeddingLayer(elmo, ElmoOutput.Elmo, ElmoTrainable.All);
-        string[][] sentences = LoadSentences(settings.ImdbSource, settings.Count, settings.MaxTokens);
+        string[][] sentences = LoadSentences(settings.ImdbSource, settings.Count, settings.MaxTokens, settings.MinTokens);
         int[] lengths = sentences.Select(s => s.Length).ToArray();
         int[][] batches = !settings.Bucketing ? Enumerable.Range(0, sentences.Length).Chunk(settings.BatchSize!.Value).ToArray()
             : settings.MaxBatchTokens is int budget ? LengthBuckets.ByTokenBudget(lengths, budget, settings.BatchSize).ToArray()
@@ -95,20 +95,21 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
     }
 
     /// <summary>Reads test/pos then test/neg from an extracted <c>aclImdb</c> folder (or its parent).</summary>
-    internal static string[][] LoadSentences(string source, int count, int maxTokens)
+    internal static string[][] LoadSentences(string source, int count, int maxTokens, int minTokens = 1)
     {
         string root = Directory.Exists(Path.Combine(source, "aclImdb")) ? Path.Combine(source, "aclImdb") : source;
-        var files = new List<string>();
         foreach (string part in new[] { "pos", "neg" })
-        {
-            string dir = Path.Combine(root, "test", part);
-            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"--imdb '{source}' has no test/{part} folder; pass the extracted aclImdb folder.");
-            files.AddRange(Directory.GetFiles(dir, "*.txt").OrderBy(Path.GetFileName, StringComparer.Ordinal));
-            if (files.Count >= count) break;
-        }
-        return files.Take(count)
-            .Select(f => File.ReadAllText(f).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Take(maxTokens).ToArray())
+            if (!Directory.Exists(Path.Combine(root, "test", part))) throw new DirectoryNotFoundException($"--imdb '{source}' has no test/{part} folder; pass the extracted aclImdb folder.");
+        string[][] sentences = new[] { "pos", "neg" }
+            .SelectMany(part => Directory.GetFiles(Path.Combine(root, "test", part), "*.txt").OrderBy(Path.GetFileName, StringComparer.Ordinal))
+            .Select(f => File.ReadAllText(f).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            .Where(tokens => tokens.Length >= minTokens)
+            .Take(count)
+            .Select(tokens => tokens.Take(maxTokens).ToArray())
             .ToArray();
+        if (sentences.Length < count && minTokens > 1)
+            throw new ArgumentException($"--imdb '{source}' has only {sentences.Length} test reviews of at least {minTokens} tokens (--min-tokens); --n asked for {count}.");
+        return sentences;
     }
 
     /// <summary>A memory figure of this process from /proc (VmHWM: peak resident, VmRSS: resident now), or null off Linux.</summary>

@@ -21,19 +21,21 @@ internal sealed record BenchSettings(
     int Threads = 2,
     BenchMode Mode = BenchMode.Embed,
     bool Bucketing = true,
-    bool BFloat16 = false)
+    bool BFloat16 = false,
+    int MinTokens = 1)
 {
     /// <summary>The token budget used when neither a budget nor a batch size is given (see docs/performance.md).</summary>
     public const int DefaultMaxBatchTokens = 8192;
 
     /// <summary>Checks the command line's values; a batch size alone batches by count (the reference tools' way).</summary>
-    public static BenchSettings Create(string imdb, int count, int? batchSize, int? maxBatchTokens, int maxTokens, int threads, BenchMode mode, bool bucketing, bool bfloat16)
+    public static BenchSettings Create(string imdb, int count, int? batchSize, int? maxBatchTokens, int maxTokens, int threads, BenchMode mode, bool bucketing, bool bfloat16, int minTokens = 1)
     {
         if (count <= 0) throw new ArgumentException($"--n must be positive, got {count}.");
         if (batchSize is <= 0) throw new ArgumentException($"--batch-size must be positive, got {batchSize}.");
         if (maxBatchTokens is <= 0) throw new ArgumentException($"--max-batch-tokens must be positive, got {maxBatchTokens}.");
         if (maxTokens <= 0) throw new ArgumentException($"--max-tokens must be positive, got {maxTokens}.");
+        if (minTokens <= 0) throw new ArgumentException($"--min-tokens must be positive, got {minTokens}.");
         if (!bucketing && batchSize is null) throw new ArgumentException("--no-bucketing batches in file order and needs --batch-size.");
-        return new BenchSettings(imdb, count, batchSize, maxBatchTokens ?? (batchSize is null ? DefaultMaxBatchTokens : null), maxTokens, threads, mode, bucketing, bfloat16);
+        return new BenchSettings(imdb, count, batchSize, maxBatchTokens ?? (batchSize is null ? DefaultMaxBatchTokens : null), maxTokens, threads, mode, bucketing, bfloat16, minTokens);
     }
 }

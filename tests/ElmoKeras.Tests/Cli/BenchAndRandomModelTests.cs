@@ -30,6 +30,12 @@ public sealed class BenchAndRandomModelTests : IDisposable
         Assert.Equal(["first", "positive", "review", "here"], sentences[1]);
         Assert.Equal(150, sentences[2].Length);
 
+        // --min-tokens skips the shorter reviews; with too few long enough it says how many there are.
+        string[][] long4 = BenchJob.LoadSentences(dir, count: 2, maxTokens: 4, minTokens: 4);
+        Assert.Equal([["first", "positive", "review", "here"], ["bad", "bad", "bad", "bad"]], long4);
+        var shortOfReviews = Assert.Throws<ArgumentException>(() => BenchJob.LoadSentences(dir, count: 2, maxTokens: 150, minTokens: 5));
+        Assert.Contains("only 1 test reviews of at least 5 tokens", shortOfReviews.Message);
+
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
         BenchResult result = new BenchJob(elmo, new BenchSettings(dir, Count: 3, BatchSize: 2, Threads: 1)).Run(CancellationToken.None);
         Assert.Equal(3, result.Sentences);
