@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ElmoKeras.Batching;
 using ElmoKeras.Elmo;
-using ServeLoad;
+using ElmoCli.Bench;
 using TorchSharp;
 
 // Usage: BatcherLoad OPTIONS WEIGHTS ACLIMDB CLIENTS SECONDS [THREADS]
@@ -14,7 +14,7 @@ if (args.Length < 5)
 }
 int clients = int.Parse(args[3]), threads = args.Length > 5 ? int.Parse(args[5]) : Environment.ProcessorCount;
 var limit = TimeSpan.FromSeconds(double.Parse(args[4]));
-string[][] reviews = [.. Reviews.Load(args[2], 2000, 150).Select(review => review.Split(' '))];
+string[][] reviews = ImdbTestReviews.Load(args[2], 2000, 150);
 
 // As elmo serve does: the model loads on a thread that ends, so only the batcher's worker keeps a
 // team of libgomp threads (with two teams on two cores they sleep between parallel regions: docs/serving.md).

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ElmoCli.Bench;
 using ServeLoad;
 
 // serve-load URL --imdb DIR --clients N --seconds S [--n 2000] [--max-tokens 150] [--min-tokens 1] [--timeout 60]
@@ -7,12 +8,12 @@ using ServeLoad;
 try
 {
     LoadSettings settings = LoadSettings.Parse(args);
-    string[] reviews = Reviews.Load(settings.Imdb, settings.Count, settings.MaxTokens, settings.MinTokens);
+    string[] reviews = [.. ImdbTestReviews.Load(settings.Imdb, settings.Count, settings.MaxTokens, settings.MinTokens).Select(tokens => string.Join(' ', tokens))];
     LoadResult result = await LoadRun.RunAsync(settings, reviews);
     Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
     return 0;
 }
-catch (ArgumentException ex)
+catch (Exception ex) when (ex is ArgumentException or DirectoryNotFoundException)
 {
     Console.Error.WriteLine($"error: {ex.Message}");
     return 2;

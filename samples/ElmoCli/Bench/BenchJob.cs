@@ -23,7 +23,7 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
         // Train mode times what fine-tuning runs: the public layer with the whole bi-LM trainable.
         using ElmoEmbeddingLayer? trainLayer = settings.Mode == BenchMode.Embed ? null
             : new ElmoEmbeddingLayer(elmo, ElmoOutput.Elmo, ElmoTrainable.All);
-        string[][] sentences = LoadSentences(settings.ImdbSource, settings.Count, settings.MaxTokens, settings.MinTokens);
+        string[][] sentences = ImdbTestReviews.Load(settings.ImdbSource, settings.Count, settings.MaxTokens, settings.MinTokens);
         int[] lengths = sentences.Select(s => s.Length).ToArray();
         int[][] batches = !settings.Bucketing ? Enumerable.Range(0, sentences.Length).Chunk(settings.BatchSize!.Value).ToArray()
             : settings.MaxBatchTokens is int budget ? LengthBuckets.ByTokenBudget(lengths, budget, settings.BatchSize).ToArray()
@@ -92,24 +92,6 @@ internal sealed class BenchJob(ElmoModel elmo, BenchSettings settings)
         Weight[] biLm = trainLayer.TrainableWeights.Where(w => w.Name.StartsWith("bilm/", StringComparison.Ordinal)).ToArray();
         using (no_grad()) gradientNorm = Math.Sqrt(biLm.Select(w => w.Parameter.grad).OfType<Tensor>().Sum(g => (g * g).sum().item<float>()));
         foreach (Weight weight in trainLayer.TrainableWeights) weight.Parameter.grad?.zero_();
-    }
-
-    /// <summary>Reads test/pos then test/neg from an extracted <c>aclImdb</c> folder (or its parent).</summary>
-    internal static string[][] LoadSentences(string source, int count, int maxTokens, int minTokens = 1)
-    {
-        string root = Directory.Exists(Path.Combine(source, "aclImdb")) ? Path.Combine(source, "aclImdb") : source;
-        foreach (string part in new[] { "pos", "neg" })
-            if (!Directory.Exists(Path.Combine(root, "test", part))) throw new DirectoryNotFoundException($"--imdb '{source}' has no test/{part} folder; pass the extracted aclImdb folder.");
-        string[][] sentences = new[] { "pos", "neg" }
-            .SelectMany(part => Directory.GetFiles(Path.Combine(root, "test", part), "*.txt").OrderBy(Path.GetFileName, StringComparer.Ordinal))
-            .Select(f => File.ReadAllText(f).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-            .Where(tokens => tokens.Length >= minTokens)
-            .Take(count)
-            .Select(tokens => tokens.Take(maxTokens).ToArray())
-            .ToArray();
-        if (sentences.Length < count && minTokens > 1)
-            throw new ArgumentException($"--imdb '{source}' has only {sentences.Length} test reviews of at least {minTokens} tokens (--min-tokens); --n asked for {count}.");
-        return sentences;
     }
 
     /// <summary>A memory figure of this process from /proc (VmHWM: peak resident, VmRSS: resident now), or null off Linux.</summary>

@@ -18,7 +18,7 @@ internal static class DriftBench
     public static DriftResult Run(ElmoModel full, ElmoModel half, BenchSettings settings, CancellationToken cancellationToken)
     {
         torch.set_num_threads(settings.Threads);
-        string[][] sentences = BenchJob.LoadSentences(settings.ImdbSource, settings.Count, settings.MaxTokens, settings.MinTokens);
+        string[][] sentences = ImdbTestReviews.Load(settings.ImdbSource, settings.Count, settings.MaxTokens, settings.MinTokens);
         int[][] batches = LengthBuckets.Batches(sentences.Select(s => s.Length).ToArray(), settings.BatchSize ?? 32).ToArray();
         double worst = 0, sum = 0, largest = 0, fullSeconds = 0, halfSeconds = 0;
         long count = 0;

@@ -13,7 +13,7 @@ internal static class ProfileBench
     public static ElmoProfile Run(ElmoModel elmo, BenchSettings settings, CancellationToken cancellationToken)
     {
         torch.set_num_threads(settings.Threads);
-        string[][] sentences = BenchJob.LoadSentences(settings.ImdbSource, settings.Count, settings.MaxTokens, settings.MinTokens);
+        string[][] sentences = ImdbTestReviews.Load(settings.ImdbSource, settings.Count, settings.MaxTokens, settings.MinTokens);
         int batchSize = settings.BatchSize ?? 32;
         // Batches of similar length as the bench runs them (or in file order with --no-bucketing,
         // as a server's batches come); the one with the most padded tokens.

@@ -24,16 +24,16 @@ public sealed class BenchAndRandomModelTests : IDisposable
         File.WriteAllText(Path.Combine(root, "test", "pos", "1_9.txt"), "first   positive\nreview here");
         File.WriteAllText(Path.Combine(root, "test", "neg", "0_2.txt"), string.Join(' ', Enumerable.Repeat("bad", 200)));
 
-        string[][] sentences = BenchJob.LoadSentences(dir, count: 3, maxTokens: 150);
+        string[][] sentences = ImdbTestReviews.Load(dir, count: 3, maxTokens: 150);
         // Ordinal order puts "10_7" before "1_9".
         Assert.Equal(["second", "positive", "review"], sentences[0]);
         Assert.Equal(["first", "positive", "review", "here"], sentences[1]);
         Assert.Equal(150, sentences[2].Length);
 
         // --min-tokens skips the shorter reviews; with too few long enough it says how many there are.
-        string[][] long4 = BenchJob.LoadSentences(dir, count: 2, maxTokens: 4, minTokens: 4);
+        string[][] long4 = ImdbTestReviews.Load(dir, count: 2, maxTokens: 4, minTokens: 4);
         Assert.Equal([["first", "positive", "review", "here"], ["bad", "bad", "bad", "bad"]], long4);
-        var shortOfReviews = Assert.Throws<ArgumentException>(() => BenchJob.LoadSentences(dir, count: 2, maxTokens: 150, minTokens: 5));
+        var shortOfReviews = Assert.Throws<ArgumentException>(() => ImdbTestReviews.Load(dir, count: 2, maxTokens: 150, minTokens: 5));
         Assert.Contains("only 1 test reviews of at least 5 tokens", shortOfReviews.Message);
 
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
