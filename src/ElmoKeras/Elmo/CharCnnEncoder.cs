@@ -96,16 +96,17 @@ internal sealed class CharCnnEncoder : nn.Module<Tensor, Tensor>
     /// <summary>Each token's tier: the first whose position count exceeds its length, or the full tier.</summary>
     private static int[] Tiers(Tensor characterIds, long chars, long maxWidth)
     {
-        using var scope = NewDisposeScope();
-        // Length: one past the last id that is not the padding character.
-        Tensor notPadding = characterIds.ne(ElmoCharacters.PaddingId);
-        Tensor lengths = (notPadding * arange(1, chars + 1, dtype: ScalarType.Int64, device: characterIds.device)).amax(1).cpu();
-        long[] values = lengths.data<long>().ToArray();
-        var tiers = new int[values.Length];
+        // A few thousand ids at most: read on the host, with no tensor op (and no scalar to hold).
+        using Tensor host = characterIds.cpu();
+        long[] ids = host.data<long>().ToArray();
+        var tiers = new int[ids.Length / chars];
         for (int i = 0; i < tiers.Length; i++)
         {
+            // Length: one past the last id that is not the padding character.
+            long length = chars;
+            while (length > 0 && ids[i * chars + length - 1] == ElmoCharacters.PaddingId) length--;
             int tier = 0;
-            while (tier < TierPositions.Length && (values[i] >= TierPositions[tier] || TierPositions[tier] + maxWidth - 1 > chars)) tier++;
+            while (tier < TierPositions.Length && (length >= TierPositions[tier] || TierPositions[tier] + maxWidth - 1 > chars)) tier++;
             tiers[i] = tier;
         }
         return tiers;
