@@ -14,9 +14,8 @@ namespace ElmoKeras.Elmo;
 /// <remarks>
 /// Gates stay in TensorFlow's i, j, f, o order so weights load without reshuffling. The input half
 /// of every gate is one matrix product per block of steps; only the recurrent half runs step by step,
-/// and only over the rows still running (the sort makes them a prefix). The recurrent products are
-/// bound by reading the weights, not by arithmetic, so their cost barely depends on the row count;
-/// on the CPU they run over a multiple of <see cref="RowAlignment"/> columns (see there).
+/// and only over the rows still running (the sort makes them a prefix), on the CPU rounded up to a
+/// multiple of <see cref="RowAlignment"/> columns: thin products of other widths are slow (see there).
 /// nn.LSTM cannot be used: it has no cell or projection clipping.
 /// </remarks>
 internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tensor Output, LstmState Final)>

@@ -51,6 +51,20 @@ public sealed class ServeLifecycleTests
         : [nested.GetSingle()];
 
     [Fact]
+    public async Task TheWarmUpIsNotCountedAsTraffic()
+    {
+        // The worker reports a batch just after its callers resume; the warm-up waits for its reports
+        // before the metrics subscribe, or its last batch would count as the first request's.
+        for (int start = 0; start < 3; start++)
+        {
+            await using ServeTestServer server = await ServeTestServer.StartAsync();
+            Assert.True(server.Batcher.Statistics.Batches >= 2, "the warm-up ran its batches through the batcher");
+            Assert.Equal(0, await server.MetricAsync("elmo_batch_size_count"));
+            Assert.Equal(0, await server.MetricAsync("elmo_tokens_total"));
+        }
+    }
+
+    [Fact]
     public async Task AClientThatDisconnectsHasItsQueuedWorkDropped()
     {
         await using ServeTestServer server = await ServeTestServer.StartAsync();
