@@ -5,6 +5,7 @@
 #
 #   bash benchmarks/vs-allennlp.sh                 # 2 rounds, 256 reviews, both architectures
 #   ROUNDS=3 N=512 ARCHS="small" bash benchmarks/vs-allennlp.sh
+#   BF16=1 ARCHS=original bash benchmarks/vs-allennlp.sh   # adds ElmoKeras with --bf16 (for CPUs with bf16 instructions)
 #
 # Needs ../shared (the IMDB archive and tools/peer); the peer installs Debian's python3-torch when
 # missing. Takes about 15 minutes for 2 rounds of both architectures on 2 cores. A benchmark: it
@@ -19,6 +20,7 @@ rounds=${ROUNDS:-2}
 n=${N:-256}
 archs=${ARCHS:-small original}
 threads=${THREADS:-2}
+bf16=${BF16:-0}
 work=${WORK:-/tmp/elmo-vs-allennlp}
 out=$work/results-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$work" "$out"
@@ -55,6 +57,7 @@ for round in $(seq 1 "$rounds"); do
     # Interleaved, and the order flips each round so neither side always runs first.
     if [ $((round % 2)) -eq 1 ]; then
       run elmokeras "$arch" "${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$n" --batch-size 32 --threads "$threads"
+      [ "$bf16" = 1 ] && run elmokeras-bf16 "$arch" "${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$n" --batch-size 32 --threads "$threads" --bf16
       run elmokeras-nocache "$arch" "${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$n" --batch-size 32 --threads "$threads" --token-cache 0
       run allennlp "$arch" bash "$peer" run "$arch" "$work/$arch" --n "$n" --threads "$threads"
       run allennlp-nomkldnn "$arch" bash "$peer" run "$arch" "$work/$arch" --n "$n" --threads "$threads" --no-mkldnn
@@ -62,6 +65,7 @@ for round in $(seq 1 "$rounds"); do
       run allennlp-nomkldnn "$arch" bash "$peer" run "$arch" "$work/$arch" --n "$n" --threads "$threads" --no-mkldnn
       run allennlp "$arch" bash "$peer" run "$arch" "$work/$arch" --n "$n" --threads "$threads"
       run elmokeras-nocache "$arch" "${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$n" --batch-size 32 --threads "$threads" --token-cache 0
+      [ "$bf16" = 1 ] && run elmokeras-bf16 "$arch" "${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$n" --batch-size 32 --threads "$threads" --bf16
       run elmokeras "$arch" "${elmo[@]}" bench --imdb "$imdb" "${w[@]}" --n "$n" --batch-size 32 --threads "$threads"
     fi
   done
@@ -104,6 +108,14 @@ for arch in [a for a in ("small", "original") if any(r["arch"] == a for r in run
           f"| **{ours['tokens_per_second'] / theirs['tokens_per_s']:.2f}×** / {nocache['tokens_per_second'] / theirs['tokens_per_s']:.2f}× "
           f"| {ours_rss:,.0f} / {theirs_rss:,.0f} MB "
           f"| {100 * ours['tokens_per_second'] / ceiling:.0f}% / {100 * theirs['tokens_per_s'] / ceiling:.0f}% of {ceiling:,.0f} tok/s |")
+for arch in [a for a in ("small", "original") if any(r["arch"] == a and r["label"] == "elmokeras-bf16" for r in runs)]:
+    half = best(arch, {"elmokeras-bf16"}, "tokens_per_second")
+    full = best(arch, {"elmokeras"}, "tokens_per_second")
+    theirs = best(arch, {"allennlp", "allennlp-nomkldnn"}, "tokens_per_s")
+    print()
+    print(f"{names[arch]} with `--bf16` (token cache on): {half['tokens_per_second']:,.0f} tok/s, "
+          f"**{half['tokens_per_second'] / theirs['tokens_per_s']:.2f}×** AllenNLP's best (float32) and "
+          f"{half['tokens_per_second'] / full['tokens_per_second']:.2f}× ElmoKeras in float32.")
 print()
 print("Every run, in order:")
 print()
