@@ -120,11 +120,13 @@ stop_server
 
 offline_bench
 bench=$(printf '%s\n' "${bench_runs[@]}" | /usr/bin/python3 -c 'import json, sys; print(max(sys.stdin.read().split("\n")[:-1], key=lambda l: json.loads(l)["tokens_per_second"]))')
-bench_single=$(printf '%s\n' "${single_runs[@]}" | /usr/bin/python3 -c 'import json, sys; print(min(sys.stdin.read().split("\n")[:-1], key=lambda l: json.loads(l)["seconds"] / json.loads(l)["sentences"]))')
+# The one-at-a-time run (a JSON line per argument) with the least time per sentence.
+fastest_per_sentence() { printf '%s\n' "$@" | /usr/bin/python3 -c 'import json, sys; print(min(sys.stdin.read().split("\n")[:-1], key=lambda l: json.loads(l)["seconds"] / json.loads(l)["sentences"]))'; }
+bench_single=$(fastest_per_sentence "${single_runs[@]}")
 offline_tps=$(json "$bench" 'r["tokens_per_second"]')
 single_ms=$(json "$bench_single" 'round(1000 * r["seconds"] / r["sentences"], 1)')
 single_p99=$(json "$bench_single" 'r["batch_ms_p99"]')
-bench_fixed=$(printf '%s\n' "${fixed_runs[@]}" | /usr/bin/python3 -c 'import json, sys; print(min(sys.stdin.read().split("\n")[:-1], key=lambda l: json.loads(l)["seconds"] / json.loads(l)["sentences"]))')
+bench_fixed=$(fastest_per_sentence "${fixed_runs[@]}")
 fixed_ms=$(json "$bench_fixed" 'round(1000 * r["seconds"] / r["sentences"], 1)')
 fixed_p99=$(json "$bench_fixed" 'r["batch_ms_p99"]')
 

@@ -68,7 +68,7 @@ internal sealed class CharCnnEncoder : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         long chars = characterIds.shape[1];
         long maxWidth = convolutions.Max(c => c.weight!.shape[2]);
-        int[] tierOf = UseTiers ? Tiers(characterIds, chars, maxWidth) : new int[n].Select(_ => TierPositions.Length).ToArray();
+        int[] tierOf = UseTiers ? Tiers(characterIds, chars, maxWidth) : Enumerable.Repeat(TierPositions.Length, (int)n).ToArray();
         var order = new List<long>((int)n);
         var pooledParts = new List<Tensor>();
         for (int tier = 0; tier <= TierPositions.Length; tier++)

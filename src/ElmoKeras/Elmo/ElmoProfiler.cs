@@ -49,9 +49,8 @@ public static class ElmoProfiler
                 double total = Best(() => { var (o, f) = lstm.call(x, tensors.Steps, null); o.Dispose(); f.Dispose(); });
                 // The recurrent product at each step's running row count (rows sorted longest first),
                 // rounded up to the columns the LSTM computes.
-                int alignment = x.device_type == DeviceType.CPU ? lstm.RowAlignment : 1;
-                int width = ProjectedLstm.AlignedRows((int)rows, int.MaxValue, alignment);
-                int[] running = Enumerable.Range(0, (int)steps).Select(t => ProjectedLstm.AlignedRows(tensors.Steps.Count(s => s > t), width, alignment)).ToArray();
+                int width = lstm.ComputedColumns((int)rows, (int)rows, x.device_type);
+                int[] running = Enumerable.Range(0, (int)steps).Select(t => lstm.ComputedColumns(tensors.Steps.Count(s => s > t), (int)rows, x.device_type)).ToArray();
                 Tensor xPadded = width > rows ? nn.functional.pad(x, [0, 0, 0, width - rows]) : x;
                 Tensor gateBias = lstm.GateBias();
                 int chunkSteps = lstm.InputChunkSteps(width);

@@ -71,8 +71,7 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
         // chunks become contiguous row blocks.
         // The state has `width` columns: the rows, then zero columns up to the alignment. Columns
         // past the rows still running carry junk that never reaches an output or a final state.
-        int alignment = input.device_type == DeviceType.CPU ? RowAlignment : 1;
-        int width = AlignedRows(batch, int.MaxValue, alignment);
+        int width = ComputedColumns(batch, batch, input.device_type);
         if (width > batch) input = nn.functional.pad(input, [0, 0, 0, width - batch]);
         Tensor c = initial is null ? zeros(cellSize, width, device: input.device) : PadColumns(initial.Cell.t().to_type(ScalarType.Float32), width);
         Tensor m = initial is null ? zeros(projectionSize, width, device: input.device) : PadColumns(initial.Hidden.t().to_type(ScalarType.Float32), width);
@@ -98,7 +97,7 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
                 // Rows active..running-1 ended at the previous step: keep their final state aside.
                 finishedCells.Add(c.narrow(1, active, running - active));
                 finishedHidden.Add(m.narrow(1, active, running - active));
-                computed = AlignedRows(active, width, alignment);
+                computed = ComputedColumns(active, batch, input.device_type);
                 c = c.narrow(1, 0, computed);
                 m = m.narrow(1, 0, computed);
                 if (spanOutputs.Count > 0) spans.Add(PadRows(stack(spanOutputs), batch));
@@ -236,6 +235,13 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     /// <summary>The projection P·h in the weights' number type, returned as float32.</summary>
     private Tensor Project(Tensor h) =>
         projectionWeight.dtype == ScalarType.Float32 ? projectionWeight.mm(h) : projectionWeight.mm(h.to_type(projectionWeight.dtype)).to_type(ScalarType.Float32);
+
+    /// <summary>The columns the recurrence computes while <paramref name="rows"/> rows of a <paramref name="batch"/>-row batch run on <paramref name="device"/>.</summary>
+    internal int ComputedColumns(int rows, int batch, DeviceType device)
+    {
+        int alignment = device == DeviceType.CPU ? RowAlignment : 1;
+        return AlignedRows(rows, AlignedRows(batch, int.MaxValue, alignment), alignment);
+    }
 
     /// <summary>The columns computed for <paramref name="rows"/> running rows: a multiple of <paramref name="alignment"/>, at least twice it, at most <paramref name="cap"/>.</summary>
     internal static int AlignedRows(int rows, int cap, int alignment) =>
