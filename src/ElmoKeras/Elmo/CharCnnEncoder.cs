@@ -164,9 +164,13 @@ internal sealed class CharCnnEncoder : nn.Module<Tensor, Tensor>
     private Tensor Encode(Tensor pooled)
     {
         using var scope = NewDisposeScope();
-        Tensor x = pooled;
-        foreach (Highway highway in highways) x = highway.call(x);
-        return projection.call(x).MoveToOuterDisposeScope();
+        // Feature-major ([filters, N]) from here on, as the LSTM's recurrence runs: the big square
+        // weights times a thin operand ran about 1.2x faster on CPU BLAS than the thin rows times
+        // the weights transposed ([2048, 2048]·[2048, 64]: 6.5-7.3 against 7.8-13 ms, best of 30),
+        // and the highways are most of the encoder's time.
+        Tensor x = pooled.t();
+        foreach (Highway highway in highways) x = highway.ForwardFeatureMajor(x);
+        return addmm(projection.bias!.unsqueeze(1), projection.weight!, x, beta: 1, alpha: 1).t().MoveToOuterDisposeScope();
     }
 }
 
@@ -190,11 +194,22 @@ internal sealed class Highway : nn.Module<Tensor, Tensor>
     public Linear Carry => carry;
     public Linear Transform => transform;
 
+    /// <summary>The layer over token rows [N, size].</summary>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor gate = carry.call(x).sigmoid();
-        Tensor transformed = nn.functional.relu(transform.call(x));
-        return (gate * transformed).Plus(HeldScalarMath.Minus(1, gate) * x).MoveToOuterDisposeScope();
+        return ForwardFeatureMajor(x.t()).t().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The layer over feature-major tokens [size, N] (one column per token).</summary>
+    internal Tensor ForwardFeatureMajor(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor gate = addmm(carry.bias!.unsqueeze(1), carry.weight!, x, beta: 1, alpha: 1).sigmoid_();
+        Tensor transformed = addmm(transform.bias!.unsqueeze(1), transform.weight!, x, beta: 1, alpha: 1);
+        // g ⊙ t + (1 − g) ⊙ x, written as x + g ⊙ (t − x): one temporary fewer, no scalar.
+        if (is_grad_enabled()) return x.Plus(gate.mul(nn.functional.relu(transformed).sub(x))).MoveToOuterDisposeScope();
+        using Scalar one = 1.0.ToScalar();
+        return transformed.relu_().sub_(x).mul_(gate).add_(x, one).MoveToOuterDisposeScope();
     }
 }
