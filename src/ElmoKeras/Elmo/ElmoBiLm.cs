@@ -59,28 +59,30 @@ internal sealed class ElmoBiLm : nn.Module
         var layers = new Tensor[numLayers + 1];
         layers[0] = cat([tokens, tokens], 2);
         var finals = new LstmState[2 * numLayers];
-        var directionOutputs = new Tensor[2][];
-        for (int direction = 0; direction < 2; direction++)
+        var directionOutputs = new Tensor[2, numLayers];
+        // The backward LSTM reads each row reversed within its own length, never across padding.
+        Tensor[] inputs = [tokens, ReverseWithinLength(tokens, batch.ReverseIndex)];
+        for (int layer = 0; layer < numLayers; layer++)
         {
-            // The backward LSTM reads each row reversed within its own length, never across padding.
-            Tensor input = direction == 0 ? tokens : ReverseWithinLength(tokens, batch.ReverseIndex);
-            directionOutputs[direction] = new Tensor[numLayers];
-            for (int layer = 0; layer < numLayers; layer++)
+            if (InputDropout > 0 && training)
+                for (int direction = 0; direction < 2; direction++) inputs[direction] = nn.functional.dropout(inputs[direction], InputDropout, training: true);
+            // A layer's two directions share their rows' lengths, so they run as one recurrence.
+            var results = ProjectedLstm.RunTogether([Lstm(0, layer), Lstm(1, layer)], inputs, batch.Steps,
+                initial is null ? null : [initial[layer], initial[numLayers + layer]]);
+            for (int direction = 0; direction < 2; direction++)
             {
-                int stateIndex = direction * numLayers + layer;
-                if (InputDropout > 0 && training) input = nn.functional.dropout(input, InputDropout, training: true);
-                var (output, final) = Lstm(direction, layer).call(input, batch.Steps, initial?[stateIndex]);
-                finals[stateIndex] = final;
+                var (output, final) = results[direction];
+                finals[direction * numLayers + layer] = final;
                 // Residual on the output only; the recurrence above used the plain projection.
-                if (layer > 0 && options.Lstm.UseSkipConnections) output = output.Plus(input);
-                directionOutputs[direction][layer] = output;
-                input = output;
+                if (layer > 0 && options.Lstm.UseSkipConnections) output = output.Plus(inputs[direction]);
+                directionOutputs[direction, layer] = output;
+                inputs[direction] = output;
             }
         }
         for (int layer = 0; layer < numLayers; layer++)
         {
-            Tensor backward = ReverseWithinLength(directionOutputs[1][layer], batch.ReverseIndex);
-            layers[layer + 1] = cat([directionOutputs[0][layer], backward], 2);
+            Tensor backward = ReverseWithinLength(directionOutputs[1, layer], batch.ReverseIndex);
+            layers[layer + 1] = cat([directionOutputs[0, layer], backward], 2);
         }
         foreach (Tensor layer in layers) layer.MoveToOuterDisposeScope();
         foreach (LstmState state in finals) { state.Cell.MoveToOuterDisposeScope(); state.Hidden.MoveToOuterDisposeScope(); }
@@ -88,6 +90,6 @@ internal sealed class ElmoBiLm : nn.Module
     }
 
     /// <summary>Reverses time-major <paramref name="x"/> [T, B, D] within each row's length (padding stays put).</summary>
-    private static Tensor ReverseWithinLength(Tensor x, Tensor reverseIndex) =>
+    internal static Tensor ReverseWithinLength(Tensor x, Tensor reverseIndex) =>
         x.gather(0, reverseIndex.unsqueeze(2).expand(x.shape[0], x.shape[1], x.shape[2]));
 }

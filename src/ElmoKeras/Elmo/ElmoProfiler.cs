@@ -7,9 +7,9 @@ namespace ElmoKeras.Elmo;
 
 /// <summary>
 /// Where one batch's time goes in an <see cref="ElmoModel"/>: the character CNN over its distinct
-/// tokens, and for every LSTM the input half of the gates (a product per block of steps), the
-/// recurrent products alone (the same [4C, P]·[P, rows] product once per step), and the rest of its
-/// step loop (gate math, projection, bookkeeping). Each part is timed on its own, best of a few
+/// tokens, and for every LSTM layer (its two directions run as one recurrence) the input half of the
+/// gates (a product per block of steps), the recurrent products alone (the same [2, 4C, P]·[2, P, rows]
+/// product once per step), and the rest of its step loop (gate math, projection, bookkeeping). Each part is timed on its own, best of a few
 /// repeats, in inference mode. For performance work (<c>elmo bench --profile</c>); it changes nothing.
 /// </summary>
 public static class ElmoProfiler
@@ -38,35 +38,42 @@ public static class ElmoProfiler
         Tensor input = unique.index_select(0, tensors.TokenIndex.reshape(-1)).reshape(steps, rows, -1);
 
         var lstms = new List<LstmProfile>();
-        for (int direction = 0; direction < 2; direction++)
+        int numLayers = elmo.Options.Lstm.NumLayers;
+        Tensor[] inputs = [input, ElmoBiLm.ReverseWithinLength(input, tensors.ReverseIndex)];
+        for (int layer = 0; layer < numLayers; layer++)
         {
-            Tensor layerInput = input;
-            for (int layer = 0; layer < elmo.Options.Lstm.NumLayers; layer++)
+            cancellationToken.ThrowIfCancellationRequested();
+            // A layer's two directions run as one recurrence (ProjectedLstm.RunTogether), so they are timed together.
+            ProjectedLstm[] pair = [network.Lstm(0, layer), network.Lstm(1, layer)];
+            ProjectedLstm first = pair[0];
+            Tensor[] x = [.. inputs];
+            double total = Best(() => { foreach (var (o, f) in ProjectedLstm.RunTogether(pair, x, tensors.Steps, null)) { o.Dispose(); f.Dispose(); } });
+            // The recurrent product at each step's running row count (rows sorted longest first),
+            // rounded up to the columns the LSTMs compute.
+            int width = first.ComputedColumns((int)rows, (int)rows, input.device_type);
+            int[] running = Enumerable.Range(0, (int)steps).Select(t => first.ComputedColumns(tensors.Steps.Count(s => s > t), (int)rows, input.device_type)).ToArray();
+            Tensor stacked = stack(x);
+            if (width > rows) stacked = nn.functional.pad(stacked, [0, 0, 0, width - rows]);
+            Tensor inputWeight = stack(pair.Select(l => (Tensor)l.InputWeight));
+            Tensor recurrentWeight = stack(pair.Select(l => (Tensor)l.RecurrentWeight));
+            Tensor gateBias = stack(pair.Select(l => l.GateBias()));
+            int chunkSteps = first.InputChunkSteps(width);
+            // The input products as the LSTMs make them: a block of steps at a time, over the rows running at its first step.
+            double inputProduct = Best(() =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                ProjectedLstm lstm = network.Lstm(direction, layer);
-                Tensor x = layerInput;
-                double total = Best(() => { var (o, f) = lstm.call(x, tensors.Steps, null); o.Dispose(); f.Dispose(); });
-                // The recurrent product at each step's running row count (rows sorted longest first),
-                // rounded up to the columns the LSTM computes.
-                int width = lstm.ComputedColumns((int)rows, (int)rows, x.device_type);
-                int[] running = Enumerable.Range(0, (int)steps).Select(t => lstm.ComputedColumns(tensors.Steps.Count(s => s > t), (int)rows, x.device_type)).ToArray();
-                Tensor xPadded = width > rows ? nn.functional.pad(x, [0, 0, 0, width - rows]) : x;
-                Tensor gateBias = lstm.GateBias();
-                int chunkSteps = lstm.InputChunkSteps(width);
-                // The input products as the LSTM makes them: a block of steps at a time, over the rows running at its first step.
-                double inputProduct = Best(() =>
-                {
-                    for (int t = 0; t < steps; t += chunkSteps)
-                        if (running[t] > 0)
-                            lstm.InputGates(xPadded.narrow(0, t, Math.Min(chunkSteps, steps - t)).narrow(1, 0, running[t]), gateBias, lstm.InputWeight.dtype).Dispose();
-                });
-                Tensor m = zeros(elmo.Options.Lstm.ProjectionDim, width, dtype: lstm.RecurrentWeight.dtype);
-                double recurrent = Best(() => { foreach (int r in running) lstm.RecurrentWeight.mm(m.narrow(1, 0, r)).Dispose(); });
-                lstms.Add(new LstmProfile(direction == 0 ? "forward" : "backward", layer, Ms(total), Ms(inputProduct), Ms(recurrent), Ms(total - inputProduct - recurrent)));
-                var (output, final) = lstm.call(x, tensors.Steps, null);
-                final.Dispose();
-                layerInput = layer > 0 && elmo.Options.Lstm.UseSkipConnections ? output.Plus(x) : output;
+                for (int t = 0; t < steps; t += chunkSteps)
+                    if (running[t] > 0)
+                        ProjectedLstm.InputGates(inputWeight, stacked.narrow(1, t, Math.Min(chunkSteps, steps - t)).narrow(2, 0, running[t]), gateBias, first.InputWeight.dtype).Dispose();
+            });
+            Tensor m = zeros(2, elmo.Options.Lstm.ProjectionDim, width, dtype: first.RecurrentWeight.dtype);
+            double recurrent = Best(() => { foreach (int r in running) recurrentWeight.bmm(m.narrow(2, 0, r)).Dispose(); });
+            lstms.Add(new LstmProfile("both", layer, Ms(total), Ms(inputProduct), Ms(recurrent), Ms(total - inputProduct - recurrent)));
+            var results = ProjectedLstm.RunTogether(pair, x, tensors.Steps, null);
+            for (int direction = 0; direction < 2; direction++)
+            {
+                results[direction].Final.Dispose();
+                Tensor output = results[direction].Output;
+                inputs[direction] = layer > 0 && elmo.Options.Lstm.UseSkipConnections ? output.Plus(x[direction]) : output;
             }
         }
         double whole = Best(() => { var (layers, finals) = network.Forward(tensors, null); foreach (Tensor l in layers) l.Dispose(); foreach (LstmState f in finals) f.Dispose(); });
@@ -91,8 +98,8 @@ public static class ElmoProfiler
     }
 }
 
-/// <summary>One LSTM's share of a profiled batch, in milliseconds.</summary>
-/// <param name="Direction"><c>forward</c> or <c>backward</c>.</param>
+/// <summary>One LSTM layer's share of a profiled batch, in milliseconds.</summary>
+/// <param name="Direction"><c>both</c>: a layer's forward and backward LSTMs run as one recurrence, and are timed together.</param>
 /// <param name="Layer">The layer, from 0.</param>
 /// <param name="TotalMs">The whole LSTM over the batch.</param>
 /// <param name="InputProductMs">The input half of the gates, one product over all steps.</param>
@@ -106,5 +113,5 @@ public sealed record LstmProfile(string Direction, int Layer, double TotalMs, do
 /// <param name="DistinctTokens">Distinct tokens the character CNN ran on.</param>
 /// <param name="WholeForwardMs">The whole bi-LM forward pass.</param>
 /// <param name="CharacterCnnMs">The character CNN.</param>
-/// <param name="Lstms">Each LSTM's share.</param>
+/// <param name="Lstms">Each LSTM layer's share.</param>
 public sealed record ElmoProfile(int Rows, int MaxTokens, int DistinctTokens, double WholeForwardMs, double CharacterCnnMs, IReadOnlyList<LstmProfile> Lstms);

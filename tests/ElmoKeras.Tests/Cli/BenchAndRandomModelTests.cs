@@ -86,7 +86,7 @@ public sealed class BenchAndRandomModelTests : IDisposable
     }
 
     [Fact]
-    public void ProfileTimesEveryLstmOfTheLongestBatch()
+    public void ProfileTimesEveryLstmLayerOfTheLongestBatch()
     {
         WritePositiveReviews("a good film , well made and moving", "great", "great great fun", "one two three four five six seven");
         using var elmo = ElmoModel.Load(Fixtures.ElmoOptions, Fixtures.ElmoWeights);
@@ -95,7 +95,9 @@ public sealed class BenchAndRandomModelTests : IDisposable
         Assert.Equal(2, profile.Rows);
         Assert.Equal(8, profile.MaxTokens);
         Assert.Equal(2 + 8 + 7, profile.DistinctTokens);
-        Assert.Equal(4, profile.Lstms.Count);
+        // The fixture's two layers, each with both directions timed together, as they run.
+        Assert.Equal([0, 1], profile.Lstms.Select(l => l.Layer));
+        Assert.All(profile.Lstms, l => Assert.Equal("both", l.Direction));
         Assert.All(profile.Lstms, l => Assert.True(l.InputProductMs > 0 && l.RecurrentProductsMs > 0 && l.InputProductMs + l.RecurrentProductsMs <= l.TotalMs + 1));
         Assert.True(profile.CharacterCnnMs > 0 && profile.WholeForwardMs > 0);
     }

@@ -102,6 +102,57 @@ public class ProjectedLstmTests
         AssertClose(trained.Output, output.data<float>().ToArray(), 1e-6f, "inference output");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void LstmsRunTogetherGiveEachOneItsOwnResultsAndGradients(bool training)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        var options = new LstmOptions(64, 16, 1, CellClip: 3f, ProjectionClip: 3f, UseSkipConnections: false);
+        using var forward = new ProjectedLstm(16, options);
+        using var backward = new ProjectedLstm(16, options);
+        ProjectedLstm[] pair = [forward, backward];
+        foreach (ProjectedLstm lstm in pair) { lstm.InputChunkBytes = 3 * 4 * 64 * Lengths.Length * sizeof(float); lstm.InputChunkMinColumns = 1; }
+        Tensor[] inputs = [randn(Lengths[0], Lengths.Length, 16), randn(Lengths[0], Lengths.Length, 16)];
+        Tensor[] outputWeights = [randn(Lengths[0], Lengths.Length, 16), randn(Lengths[0], Lengths.Length, 16)];
+        // One with a starting state and one without, as a stateful caller may pass.
+        LstmState?[] initial = [new LstmState(randn(Lengths.Length, 64), randn(Lengths.Length, 16)), null];
+
+        (float[] Output, float[] Cell, float[] Hidden, float[] Gradient)[] Results(Func<(Tensor Output, LstmState Final)[]> run)
+        {
+            foreach (ProjectedLstm lstm in pair) lstm.zero_grad();
+            using var runScope = NewDisposeScope();
+            using var mode = training ? enable_grad() : no_grad();
+            var results = run();
+            if (training) results.Select((r, k) => (r.Output * outputWeights[k]).sum()).Aggregate((a, b) => a + b).backward();
+            return results.Select((r, k) => (r.Output.data<float>().ToArray(), r.Final.Cell.data<float>().ToArray(), r.Final.Hidden.data<float>().ToArray(),
+                training ? pair[k].RecurrentWeight.grad!.data<float>().ToArray() : [1f])).ToArray();
+        }
+
+        var apart = Results(() => [forward.call(inputs[0], Lengths, initial[0]), backward.call(inputs[1], Lengths, initial[1])]);
+        var together = Results(() => ProjectedLstm.RunTogether(pair, inputs, Lengths, initial));
+        for (int k = 0; k < 2; k++)
+        {
+            AssertClose(apart[k].Output, together[k].Output, 1e-6f, $"output of LSTM {k}");
+            AssertClose(apart[k].Cell, together[k].Cell, 1e-6f, $"final cell of LSTM {k}");
+            AssertClose(apart[k].Hidden, together[k].Hidden, 1e-6f, $"final output of LSTM {k}");
+            AssertClose(apart[k].Gradient, together[k].Gradient, 1e-5f, $"recurrent weight gradient of LSTM {k}");
+        }
+    }
+
+    [Fact]
+    public void LstmsOfDifferentShapesCannotRunTogether()
+    {
+        using var scope = NewDisposeScope();
+        using var small = new ProjectedLstm(16, new LstmOptions(64, 16, 1, null, null, false));
+        using var large = new ProjectedLstm(16, new LstmOptions(128, 16, 1, null, null, false));
+        Tensor input = randn(3, 2, 16);
+        var error = Assert.Throws<ArgumentException>(() => ProjectedLstm.RunTogether([small, large], [input, input], [3, 2], null));
+        Assert.Contains("one shape", error.Message);
+        Assert.Throws<ArgumentException>(() => ProjectedLstm.RunTogether([small, small], [input], [3, 2], null));
+    }
+
     private static void AssertClose(float[] expected, float[] actual, float tolerance, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
