@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Batching;
 
@@ -292,22 +293,22 @@ public sealed class ElmoBatcher : IDisposable
         }
     }
 
-    /// <summary>One forward pass; the layers come to the host in one copy, then are cut per sentence.</summary>
+    /// <summary>One forward pass; the layers come to the host in one copy, then each sentence's are copied straight into its array.</summary>
     private float[][,,] Embed(List<PendingSentence> batch)
     {
         using ElmoEmbeddings output = model.Embed(batch.Select(s => (IReadOnlyList<string>)s.Tokens).ToArray());
         using var scope = NewDisposeScope();
         Tensor layers = output.Layers.cpu().contiguous();     // [B, L, T, W]
         int numLayers = (int)layers.shape[1], steps = (int)layers.shape[2], width = (int)layers.shape[3];
-        float[] flat = layers.numel() == 0 ? [] : layers.data<float>().ToArray();
+        ReadOnlySpan<float> all = HostSpans.Floats(layers);
         var result = new float[batch.Count][,,];
         for (int b = 0; b < batch.Count; b++)
         {
-            int length = output.Lengths[b];
+            int length = output.Lengths[b], layerValues = length * width;
             var sentence = new float[numLayers, length, width];
-            int rowBytes = length * width * sizeof(float);
+            Span<float> target = HostSpans.Of(sentence);
             for (int l = 0; l < numLayers; l++)
-                Buffer.BlockCopy(flat, ((b * numLayers + l) * steps) * width * sizeof(float), sentence, l * rowBytes, rowBytes);
+                all.Slice((b * numLayers + l) * steps * width, layerValues).CopyTo(target.Slice(l * layerValues));
             result[b] = sentence;
         }
         return result;

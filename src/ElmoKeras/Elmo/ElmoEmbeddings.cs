@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using ElmoKeras.Torch;
 
 namespace ElmoKeras.Elmo;
 
@@ -37,8 +38,7 @@ public sealed class ElmoEmbeddings : IDisposable
         using var scope = NewDisposeScope();
         Tensor slice = Layers[index].narrow(1, 0, length).contiguous().cpu();
         var result = new float[slice.shape[0], length, slice.shape[2]];
-        float[] flat = slice.data<float>().ToArray();
-        Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(float));
+        HostSpans.Floats(slice).CopyTo(HostSpans.Of(result));
         return result;
     }
 
