@@ -82,6 +82,10 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     {
         ProjectedLstm first = lstms[0];
         CheckRunsTogether(lstms, inputs, initial);
+        // A lone sentence's products are matrix-vector products, which libtorch's CPU bmm ran far
+        // slower than mm (docs/performance.md, "Both directions in one recurrence"): one at a time.
+        if (lstms.Count > 1 && inputs[0].shape[1] == 1)
+            return lstms.Select((lstm, k) => RunTogether([lstm], [inputs[k]], lengths, initial is null ? null : [initial[k]])[0]).ToArray();
         using var scope = NewDisposeScope();
         using var scalars = new StepScalars(first.cellClip, first.projectionClip);
         int count = lstms.Count, cellSize = first.cellSize, projectionSize = first.projectionSize;
@@ -91,7 +95,10 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
         // accumulation; the gates, cell and outputs stay float32, so only the products round.
         ScalarType weightType = first.recurrentWeight.dtype;
         bool mixed = weightType != ScalarType.Float32;
-        // Stacked once per call (a view for one LSTM); autograd carries gradients back to each parameter.
+        // Several LSTMs' tensors are stacked along a leading dimension K (the weights once per call;
+        // autograd carries gradients back to each parameter); one LSTM's stay as they are, with plain
+        // products and no dimension K (`lead` is where the feature dimension sits).
+        int lead = count == 1 ? 0 : 1;
         Tensor inputWeight = Stacked(lstms.Select(l => (Tensor)l.inputWeight));                          // [K, 4C, input]
         Tensor recurrentWeight = Stacked(lstms.Select(l => (Tensor)l.recurrentWeight));                  // [K, 4C, P]
         Tensor projectionWeight = Stacked(lstms.Select(l => (Tensor)l.projectionWeight));                // [K, P, C]
@@ -126,11 +133,11 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
             if (active < running)
             {
                 // Rows active..running-1 ended at the previous step: keep their final state aside.
-                finishedCells.Add(c.narrow(2, active, running - active));
-                finishedHidden.Add(m.narrow(2, active, running - active));
+                finishedCells.Add(c.narrow(lead + 1, active, running - active));
+                finishedHidden.Add(m.narrow(lead + 1, active, running - active));
                 computed = first.ComputedColumns(active, batch, device.type);
-                c = c.narrow(2, 0, computed);
-                m = m.narrow(2, 0, computed);
+                c = c.narrow(lead + 1, 0, computed);
+                m = m.narrow(lead + 1, 0, computed);
                 if (spanOutputs.Count > 0) spans.Add(PadRows(stack(spanOutputs), batch));
                 spanOutputs.Clear();
                 running = active;
@@ -142,33 +149,34 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
                 foreach (Tensor view in stepGates) view.Dispose();
                 chunkGates?.Dispose();
                 int chunk = Math.Min(chunkSteps, steps - t);
-                chunkGates = InputGates(inputWeight, input.narrow(1, t, chunk).narrow(2, 0, computed), gateBias, weightType);
+                chunkGates = InputGates(inputWeight, input.narrow(lead, t, chunk).narrow(lead + 1, 0, computed), gateBias, weightType);
                 // One view per step, made by a single op: slicing step by step would make backward
                 // build a full chunk-size gradient for every step.
-                stepGates = chunkGates.view(count, 4 * cellSize, chunk, computed).unbind(2);
+                long[] chunkShape = count == 1 ? [4 * cellSize, chunk, computed] : [count, 4 * cellSize, chunk, computed];
+                stepGates = chunkGates.view(chunkShape).unbind(lead + 1);
             }
             Tensor previousC = c;
             using (NewDisposeScope())
             {
                 // Gate temporaries die with this scope: kept for all steps they would cost gigabytes.
-                Tensor stepGate = stepGates[t % chunkSteps].narrow(2, 0, computed);
+                Tensor stepGate = stepGates[t % chunkSteps].narrow(lead + 1, 0, computed);
                 Tensor gates = mixed                                                                            // [K, 4C, rows]
-                    ? stepGate.add(recurrentWeight.bmm(m.to_type(weightType)).to_type(ScalarType.Float32), scalars.One)
-                    : stepGate.PlusBatchedProduct(recurrentWeight, m);
+                    ? stepGate.add(Products(recurrentWeight, m.to_type(weightType)).to_type(ScalarType.Float32), scalars.One)
+                    : PlusProducts(stepGate, recurrentWeight, m);
                 var (newC, newM) = inference
-                    ? StepInPlace(gates, c, projectionWeight, cellSize, scalars)
-                    : Step(gates, c, projectionWeight, scalars);
+                    ? StepInPlace(gates, c, projectionWeight, lead, cellSize, scalars)
+                    : Step(gates, c, projectionWeight, lead, scalars);
                 c = newC.MoveToOuterDisposeScope();
                 m = newM.MoveToOuterDisposeScope();
             }
             // m lives on in the outputs; the previous c only in autograd's graph, which holds its own reference.
             previousC.Dispose();
-            spanOutputs.Add(computed == running ? m : m.narrow(2, 0, running));
+            spanOutputs.Add(computed == running ? m : m.narrow(lead + 1, 0, running));
         }
         if (spanOutputs.Count > 0) spans.Add(PadRows(stack(spanOutputs), batch));
         Tensor output = spans.Count switch                                                                  // [T, K, P, B]
         {
-            0 => zeros(0, count, projectionSize, batch, device: device),
+            0 => zeros(count == 1 ? [0, projectionSize, batch] : [0, count, projectionSize, batch], device: device),
             1 => spans[0],
             _ => cat(spans, 0),
         };
@@ -176,13 +184,15 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
         // Rows ended in decreasing blocks; put them back in row order behind the still-running ones.
         finishedCells.Reverse();
         finishedHidden.Reverse();
-        Tensor finalC = cat([c.narrow(2, 0, running), .. finishedCells], 2);                                // [K, C, B]
-        Tensor finalM = cat([m.narrow(2, 0, running), .. finishedHidden], 2);                               // [K, P, B]
+        Tensor finalC = cat([c.narrow(lead + 1, 0, running), .. finishedCells], lead + 1);                  // [K, C, B]
+        Tensor finalM = cat([m.narrow(lead + 1, 0, running), .. finishedHidden], lead + 1);                 // [K, P, B]
         var results = new (Tensor Output, LstmState Final)[count];
         for (int k = 0; k < count; k++)
         {
-            results[k] = (output.select(1, k).transpose(1, 2).contiguous().MoveToOuterDisposeScope(),
-                new LstmState(finalC[k].t().contiguous().MoveToOuterDisposeScope(), finalM[k].t().contiguous().MoveToOuterDisposeScope()));
+            Tensor kOutput = count == 1 ? output : output.select(1, k);                                 // [T, P, B]
+            Tensor kCell = count == 1 ? finalC : finalC.select(0, k), kHidden = count == 1 ? finalM : finalM.select(0, k);
+            results[k] = (kOutput.transpose(1, 2).contiguous().MoveToOuterDisposeScope(),
+                new LstmState(kCell.t().contiguous().MoveToOuterDisposeScope(), kHidden.t().contiguous().MoveToOuterDisposeScope()));
         }
         return results;
     }
@@ -208,11 +218,11 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
         }
     }
 
-    /// <summary>Tensors stacked along a new first dimension; one tensor becomes a view.</summary>
+    /// <summary>Tensors stacked along a new first dimension; one tensor stays as it is.</summary>
     private static Tensor Stacked(IEnumerable<Tensor> tensors)
     {
         Tensor[] all = tensors.ToArray();
-        return all.Length == 1 ? all[0].unsqueeze(0) : stack(all);
+        return all.Length == 1 ? all[0] : stack(all);
     }
 
     /// <summary>The starting cells or outputs as [K, features, width] float32, zero where no state was given.</summary>
@@ -241,12 +251,15 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     /// The input half of the gates for a block of steps [K, steps, rows, input] of LSTMs whose input
     /// weights are stacked in <paramref name="inputWeight"/> [K, 4C, input]: [K, 4C, steps·rows],
     /// feature-major (so no transpose copy is needed), bias and forget offset included, float32.
+    /// One LSTM's come without the dimension K.
     /// </summary>
     internal static Tensor InputGates(Tensor inputWeight, Tensor input, Tensor gateBias, ScalarType weightType)
     {
-        long count = input.shape[0], columns = input.shape[1] * input.shape[2];
-        Tensor x = input.to_type(weightType).reshape(count, columns, input.shape[3]).transpose(1, 2);
-        Tensor gates = gateBias.PlusBatchedProduct(inputWeight, x);
+        long columns = input.shape[^3] * input.shape[^2], features = input.shape[^1];
+        Tensor x = input.dim() == 3
+            ? input.to_type(weightType).reshape(columns, features).t()
+            : input.to_type(weightType).reshape(input.shape[0], columns, features).transpose(1, 2);
+        Tensor gates = PlusProducts(gateBias, inputWeight, x);
         return weightType == ScalarType.Float32 ? gates : gates.to_type(ScalarType.Float32);
     }
 
@@ -288,9 +301,9 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     internal int RowAlignment { get; set; } = 8;
 
     /// <summary>One step's cells and projected outputs from the gate pre-activations [K, 4C, rows] (TF order i, j, f, o).</summary>
-    private static (Tensor Cell, Tensor Hidden) Step(Tensor gates, Tensor c, Tensor projectionWeight, StepScalars scalars)
+    private static (Tensor Cell, Tensor Hidden) Step(Tensor gates, Tensor c, Tensor projectionWeight, int lead, StepScalars scalars)
     {
-        Tensor[] g = gates.chunk(4, 1);
+        Tensor[] g = gates.chunk(4, lead);
         Tensor newC = (g[2].sigmoid() * c).add(g[0].sigmoid() * g[1].tanh(), scalars.One);
         if (scalars.CellClip is var (low, high)) newC = newC.clamp(low, high);
         Tensor newM = Project(projectionWeight, g[3].sigmoid() * newC.tanh());                             // [K, P, rows]
@@ -299,13 +312,13 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     }
 
     /// <summary><see cref="Step"/> without autograd: the same math, written into the gates and a copy of the cells.</summary>
-    private static (Tensor Cell, Tensor Hidden) StepInPlace(Tensor gates, Tensor c, Tensor projectionWeight, int cellSize, StepScalars scalars)
+    private static (Tensor Cell, Tensor Hidden) StepInPlace(Tensor gates, Tensor c, Tensor projectionWeight, int lead, int cellSize, StepScalars scalars)
     {
         // Each gate is a block of rows of the fresh [K, 4C, rows] product, so these are cheap views.
-        Tensor i = gates.narrow(1, 0, cellSize).sigmoid_();
-        Tensor j = gates.narrow(1, cellSize, cellSize).tanh_();
-        Tensor f = gates.narrow(1, 2 * cellSize, cellSize).sigmoid_();
-        Tensor o = gates.narrow(1, 3 * cellSize, cellSize).sigmoid_();
+        Tensor i = gates.narrow(lead, 0, cellSize).sigmoid_();
+        Tensor j = gates.narrow(lead, cellSize, cellSize).tanh_();
+        Tensor f = gates.narrow(lead, 2 * cellSize, cellSize).sigmoid_();
+        Tensor o = gates.narrow(lead, 3 * cellSize, cellSize).sigmoid_();
         // c is still referenced by the rows that have finished (their final state), so it is not overwritten.
         Tensor newC = f.mul_(c).addcmul_(i, j, scalars.One);
         if (scalars.CellClip is var (low, high)) newC.clamp_(low, high);
@@ -316,7 +329,14 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
 
     /// <summary>The projections P·h [K, P, rows] in the weights' number type, returned as float32.</summary>
     private static Tensor Project(Tensor projectionWeight, Tensor h) =>
-        projectionWeight.dtype == ScalarType.Float32 ? projectionWeight.bmm(h) : projectionWeight.bmm(h.to_type(projectionWeight.dtype)).to_type(ScalarType.Float32);
+        projectionWeight.dtype == ScalarType.Float32 ? Products(projectionWeight, h) : Products(projectionWeight, h.to_type(projectionWeight.dtype)).to_type(ScalarType.Float32);
+
+    /// <summary><paramref name="input"/> + <paramref name="weights"/>·<paramref name="x"/>: batched over K for stacked [K, ...] operands, plain for one LSTM's.</summary>
+    private static Tensor PlusProducts(Tensor input, Tensor weights, Tensor x) =>
+        weights.dim() == 2 ? addmm(input, weights, x, beta: 1, alpha: 1) : input.PlusBatchedProduct(weights, x);
+
+    /// <summary><paramref name="weights"/>·<paramref name="x"/>: batched over K for stacked [K, ...] operands, plain for one LSTM's.</summary>
+    private static Tensor Products(Tensor weights, Tensor x) => weights.dim() == 2 ? weights.mm(x) : weights.bmm(x);
 
     /// <summary>The columns the recurrence computes while <paramref name="rows"/> rows of a <paramref name="batch"/>-row batch run on <paramref name="device"/>.</summary>
     internal int ComputedColumns(int rows, int batch, DeviceType device)
@@ -339,10 +359,10 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
         return running;
     }
 
-    /// <summary>Pads a span of outputs [steps, K, P, rows] with zero rows up to <paramref name="batch"/>.</summary>
+    /// <summary>Pads a span of outputs [steps, (K,) P, rows] with zero rows up to <paramref name="batch"/>.</summary>
     private static Tensor PadRows(Tensor span, int batch)
     {
-        long rows = span.shape[3];
+        long rows = span.shape[^1];
         return rows == batch ? span : nn.functional.pad(span, [0, batch - rows]);
     }
 }

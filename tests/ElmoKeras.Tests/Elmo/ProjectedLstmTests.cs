@@ -103,21 +103,25 @@ public class ProjectedLstmTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void LstmsRunTogetherGiveEachOneItsOwnResultsAndGradients(bool training)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    // A lone sentence takes another path (one LSTM at a time).
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public void LstmsRunTogetherGiveEachOneItsOwnResultsAndGradients(bool training, bool loneRow)
     {
+        int[] lengths = loneRow ? [Lengths[0]] : Lengths;
         using var scope = NewDisposeScope();
         manual_seed(9);
         var options = new LstmOptions(64, 16, 1, CellClip: 3f, ProjectionClip: 3f, UseSkipConnections: false);
         using var forward = new ProjectedLstm(16, options);
         using var backward = new ProjectedLstm(16, options);
         ProjectedLstm[] pair = [forward, backward];
-        foreach (ProjectedLstm lstm in pair) { lstm.InputChunkBytes = 3 * 4 * 64 * Lengths.Length * sizeof(float); lstm.InputChunkMinColumns = 1; }
-        Tensor[] inputs = [randn(Lengths[0], Lengths.Length, 16), randn(Lengths[0], Lengths.Length, 16)];
-        Tensor[] outputWeights = [randn(Lengths[0], Lengths.Length, 16), randn(Lengths[0], Lengths.Length, 16)];
+        foreach (ProjectedLstm lstm in pair) { lstm.InputChunkBytes = 3 * 4 * 64 * lengths.Length * sizeof(float); lstm.InputChunkMinColumns = 1; }
+        Tensor[] inputs = [randn(lengths[0], lengths.Length, 16), randn(lengths[0], lengths.Length, 16)];
+        Tensor[] outputWeights = [randn(lengths[0], lengths.Length, 16), randn(lengths[0], lengths.Length, 16)];
         // One with a starting state and one without, as a stateful caller may pass.
-        LstmState?[] initial = [new LstmState(randn(Lengths.Length, 64), randn(Lengths.Length, 16)), null];
+        LstmState?[] initial = [new LstmState(randn(lengths.Length, 64), randn(lengths.Length, 16)), null];
 
         (float[] Output, float[] Cell, float[] Hidden, float[] Gradient)[] Results(Func<(Tensor Output, LstmState Final)[]> run)
         {
@@ -130,8 +134,8 @@ public class ProjectedLstmTests
                 training ? pair[k].RecurrentWeight.grad!.data<float>().ToArray() : [1f])).ToArray();
         }
 
-        var apart = Results(() => [forward.call(inputs[0], Lengths, initial[0]), backward.call(inputs[1], Lengths, initial[1])]);
-        var together = Results(() => ProjectedLstm.RunTogether(pair, inputs, Lengths, initial));
+        var apart = Results(() => [forward.call(inputs[0], lengths, initial[0]), backward.call(inputs[1], lengths, initial[1])]);
+        var together = Results(() => ProjectedLstm.RunTogether(pair, inputs, lengths, initial));
         for (int k = 0; k < 2; k++)
         {
             AssertClose(apart[k].Output, together[k].Output, 1e-6f, $"output of LSTM {k}");
