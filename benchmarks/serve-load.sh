@@ -141,11 +141,24 @@ soak=
 if [ "$soak_minutes" -gt 0 ]; then
   start_server "${serve_args[@]}"
   soak_start=$(rss_mb "$server_pid")
+  # RSS every 20 s while the clients run: one reading at the end lands anywhere in the swing of a
+  # batch's transient buffers (measured: 344-385 MB within a minute), so growth is read from the
+  # mean of the first minute of traffic against the mean of the last.
+  samples=$work/soak-rss.txt
+  : > "$samples"
+  ( while kill -0 "$server_pid" 2>/dev/null; do sleep 20; rss_mb "$server_pid" >> "$samples" 2>/dev/null && echo >> "$samples"; done ) &
+  sampler=$!
   soak_line=$("${load[@]}" "$url" --imdb "$imdb" --clients 8 --seconds "$(( soak_minutes * 60 ))" --n "$n")
   soak_end=$(rss_mb "$server_pid")
+  kill "$sampler" 2>/dev/null || true
   echo "$soak_line" >&2
   stop_server
-  soak="| soak: 8 clients for $soak_minutes min | $(json "$soak_line" 'format(round(r["tokens_per_second"]), ",")') | | $(json "$soak_line" 'r["p50_ms"]') / $(json "$soak_line" 'r["p95_ms"]') / $(json "$soak_line" 'r["p99_ms"]') | $(json "$soak_line" 'r["statuses"]') | $(json "$soak_line" 'r["timeouts"] + r["transport_errors"]') | $soak_start -> $soak_end MB |"
+  soak_rss=$(python3 -c "
+import sys
+s = [int(v) for v in open('$samples').read().split()]
+first, last = s[:3], s[-3:]
+print(f'{sum(first) / len(first):.0f} (first minute) -> {sum(last) / len(last):.0f} MB (last minute), {min(s)}-{max(s)} MB over {len(s)} readings')" 2>/dev/null || echo "no readings")
+  soak="| soak: 8 clients for $soak_minutes min | $(json "$soak_line" 'format(round(r["tokens_per_second"]), ",")') | | $(json "$soak_line" 'r["p50_ms"]') / $(json "$soak_line" 'r["p95_ms"]') / $(json "$soak_line" 'r["p99_ms"]') | $(json "$soak_line" 'r["statuses"]') | $(json "$soak_line" 'r["timeouts"] + r["transport_errors"]') | $soak_start before traffic, $soak_end at the end; $soak_rss |"
 fi
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)

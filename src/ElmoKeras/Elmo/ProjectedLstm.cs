@@ -80,8 +80,8 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
     /// <returns>Each LSTM's outputs [T, B, P] and final state, in the order of <paramref name="lstms"/>.</returns>
     internal static (Tensor Output, LstmState Final)[] RunTogether(IReadOnlyList<ProjectedLstm> lstms, IReadOnlyList<Tensor> inputs, int[] lengths, IReadOnlyList<LstmState?>? initial)
     {
-        ProjectedLstm first = lstms[0];
         CheckRunsTogether(lstms, inputs, initial);
+        ProjectedLstm first = lstms[0];
         // A lone sentence's products are matrix-vector products, which libtorch's CPU bmm ran far
         // slower than mm (docs/performance.md, "Both directions in one recurrence"): one at a time.
         if (lstms.Count > 1 && inputs[0].shape[1] == 1)
