@@ -21,7 +21,7 @@ internal static class BenchCommand
         var arch = CommonOptions.Arch("Use random weights of a published architecture (small, medium, original) instead of files.");
         var bf16 = CommonOptions.BFloat16("Matrix products in bfloat16 (fast on GPUs and CPUs with AVX-512 BF16/AMX; about two significant digits).");
         var drift = new Option<bool>("--bf16-drift") { Description = "Run the same weights in float32 and bfloat16 over the reviews and report the largest output difference and both speeds." };
-        var profile = new Option<bool>("--profile") { Description = "Time the parts of one batch (character CNN; each LSTM's input product, recurrent products and the rest) instead of the whole run." };
+        var profile = new Option<bool>("--profile") { Description = "Time the parts of one batch (character CNN; each LSTM layer's input products, recurrent products and the rest, both directions together as they run) instead of the whole run." };
         var gemm = new Option<bool>("--gemm") { Description = "Measure this machine's fp32 matrix-product speed (GFLOP/s, best of several 2048^3 products) instead of ELMo." };
         var model = new ModelOptions();
 

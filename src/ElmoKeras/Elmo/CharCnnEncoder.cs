@@ -207,7 +207,7 @@ internal sealed class Highway : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         Tensor gate = addmm(carry.bias!.unsqueeze(1), carry.weight!, x, beta: 1, alpha: 1).sigmoid_();
         Tensor transformed = addmm(transform.bias!.unsqueeze(1), transform.weight!, x, beta: 1, alpha: 1);
-        // g ⊙ t + (1 − g) ⊙ x, written as x + g ⊙ (t − x): one temporary fewer, no scalar.
+        // g ⊙ t + (1 − g) ⊙ x, written as x + g ⊙ (t − x): one operation and one temporary fewer.
         if (is_grad_enabled()) return x.Plus(gate.mul(nn.functional.relu(transformed).sub(x))).MoveToOuterDisposeScope();
         using Scalar one = 1.0.ToScalar();
         return transformed.relu_().sub_(x).mul_(gate).add_(x, one).MoveToOuterDisposeScope();
