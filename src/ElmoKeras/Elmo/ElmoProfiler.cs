@@ -54,9 +54,7 @@ public static class ElmoProfiler
             int[] running = Enumerable.Range(0, (int)steps).Select(t => first.ComputedColumns(tensors.Steps.Count(s => s > t), (int)rows, input.device_type)).ToArray();
             Tensor stacked = stack(x);
             if (width > rows) stacked = nn.functional.pad(stacked, [0, 0, 0, width - rows]);
-            Tensor inputWeight = stack(pair.Select(l => (Tensor)l.InputWeight));
-            Tensor recurrentWeight = stack(pair.Select(l => (Tensor)l.RecurrentWeight));
-            Tensor gateBias = stack(pair.Select(l => l.GateBias()));
+            var (inputWeight, recurrentWeight, _, gateBias) = ProjectedLstm.StackedWeights(pair);
             int chunkSteps = first.InputChunkSteps(width);
             // The input products as the LSTMs make them: a block of steps at a time, over the rows running at its first step.
             double inputProduct = Best(() =>

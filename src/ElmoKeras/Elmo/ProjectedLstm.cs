@@ -99,10 +99,7 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
         // autograd carries gradients back to each parameter); one LSTM's stay as they are, with plain
         // products and no dimension K (`lead` is where the feature dimension sits).
         int lead = count == 1 ? 0 : 1;
-        Tensor inputWeight = Stacked(lstms.Select(l => (Tensor)l.inputWeight));                          // [K, 4C, input]
-        Tensor recurrentWeight = Stacked(lstms.Select(l => (Tensor)l.recurrentWeight));                  // [K, 4C, P]
-        Tensor projectionWeight = Stacked(lstms.Select(l => (Tensor)l.projectionWeight));                // [K, P, C]
-        Tensor gateBias = Stacked(lstms.Select(l => l.GateBias()));                                      // [K, 4C, 1]
+        var (inputWeight, recurrentWeight, projectionWeight, gateBias) = StackedWeights(lstms);
 
         // The recurrence runs feature-major (state [K, C, rows]): products of the big weights with a
         // thin [P, rows] operand run about 30% faster than thin-times-big on CPU BLAS, and the gate
@@ -217,6 +214,14 @@ internal sealed class ProjectedLstm : nn.Module<Tensor, int[], LstmState?, (Tens
                 throw new ArgumentException($"Inputs run together must have one shape: [{string.Join(", ", inputs[0].shape)}] and [{string.Join(", ", input.shape)}].", nameof(inputs));
         }
     }
+
+    /// <summary>
+    /// The weights <see cref="RunTogether"/> runs on: input [K, 4C, input], recurrent [K, 4C, P],
+    /// projection [K, P, C] and gate bias [K, 4C, 1] (one LSTM's without the dimension K).
+    /// </summary>
+    internal static (Tensor Input, Tensor Recurrent, Tensor Projection, Tensor GateBias) StackedWeights(IReadOnlyList<ProjectedLstm> lstms) =>
+        (Stacked(lstms.Select(l => (Tensor)l.inputWeight)), Stacked(lstms.Select(l => (Tensor)l.recurrentWeight)),
+         Stacked(lstms.Select(l => (Tensor)l.projectionWeight)), Stacked(lstms.Select(l => l.GateBias())));
 
     /// <summary>Tensors stacked along a new first dimension; one tensor stays as it is.</summary>
     private static Tensor Stacked(IEnumerable<Tensor> tensors)
