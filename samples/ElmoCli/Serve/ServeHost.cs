@@ -25,6 +25,8 @@ internal sealed class ServeHost : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly ILogger logger;
+    private readonly object stopLock = new();
+    private Task? stopTask;
     private bool disposed;
 
     private ServeHost(WebApplication app, ElmoService service, ServeMetrics metrics, ServeSettings settings, ILogger logger)
@@ -122,7 +124,13 @@ internal sealed class ServeHost : IAsyncDisposable
     /// Graceful stop: no new requests (503), in-flight ones finish (up to the shutdown timeout), then
     /// the model is freed.
     /// </summary>
-    public async Task StopAsync()
+    /// <remarks>Idempotent: a second call (or <see cref="DisposeAsync"/>) awaits the first stop.</remarks>
+    public Task StopAsync()
+    {
+        lock (stopLock) return stopTask ??= StopOnceAsync();
+    }
+
+    private async Task StopOnceAsync()
     {
         Service.BeginDrain();
         using var deadline = new CancellationTokenSource(Settings.ShutdownTimeout);

@@ -130,7 +130,9 @@ public sealed class ServeLifecycleTests
         {
             inFlight = Texts.Take(4).Select(t => server.PostJsonAsync("/embed", JsonSerializer.Serialize(new { inputs = new[] { t } }))).ToArray();
             await ServeTestServer.WaitUntilAsync(() => server.Batcher.QueuedSentences == 4, "4 requests wait");
-            stopping = server.DisposeAsync().AsTask();
+            // The server alone: the client must stay open to read the drained answers, which can still
+            // sit unread in its sockets when the server has finished stopping.
+            stopping = server.Host.StopAsync();
             await ServeTestServer.WaitUntilAsync(() => server.Host.Service.State != ServiceState.Ready, "the server drains");
             Assert.False(stopping.IsCompleted);
         }
@@ -140,6 +142,7 @@ public sealed class ServeLifecycleTests
             Assert.Equal(1, JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("embeddings").GetArrayLength());
         }
         await stopping.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await server.DisposeAsync();
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await Assert.ThrowsAsync<SocketException>(() => socket.ConnectAsync(IPAddress.Loopback, address.Port, TestContext.Current.CancellationToken).AsTask());
     }

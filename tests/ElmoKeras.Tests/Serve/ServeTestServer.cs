@@ -79,7 +79,9 @@ internal sealed class ServeTestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // The server first: disposing the client would cancel requests still in flight.
+        // The server first: disposing the client would cancel requests still in flight. Their answers
+        // can still be unread when the server has stopped, so a test that reads answers sent during
+        // the stop calls Host.StopAsync itself, reads them, then disposes.
         await Host.StopAsync();
         Client.Dispose();
     }
