@@ -106,17 +106,10 @@ internal sealed class ElmoService(Func<CancellationToken, Task<ElmoModel>> loadM
     {
         string[] words = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "."];
         string[] Sentence(int length) => Enumerable.Range(0, length).Select(i => words[i % words.Length]).ToArray();
-        int reported = 0;
-        void Count(object? sender, ElmoBatchCompletedEventArgs e) => Interlocked.Increment(ref reported);
-        batcher.BatchCompleted += Count;
         batcher.EmbedAsync([Sentence(3)]).GetAwaiter().GetResult();
         // As many as the queue takes at once (--max-queue may be small).
         int rows = Math.Min(8, batcher.Options.MaxQueuedSentences);
         batcher.EmbedAsync(Enumerable.Range(0, rows).Select(i => (IReadOnlyList<string>)Sentence(8 + 4 * i)).ToArray()).GetAwaiter().GetResult();
-        // The worker reports a batch just after its callers resume: wait for the warm-up's reports,
-        // or the last one can reach the metrics attached next and count as traffic.
-        SpinWait.SpinUntil(() => Volatile.Read(ref reported) >= batcher.Statistics.Batches, TimeSpan.FromSeconds(10));
-        batcher.BatchCompleted -= Count;
         // The worker is idle between batches, and nothing else reaches the model before the server is ready.
         elmo.ClearTokenCache();
     }

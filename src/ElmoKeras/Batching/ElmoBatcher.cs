@@ -26,7 +26,8 @@ namespace ElmoKeras.Batching;
 /// <remarks>
 /// The batcher does not own the model: dispose the batcher first, then the model, and do not use the
 /// model elsewhere meanwhile (its token cache is not thread-safe). <see cref="BatchCompleted"/> is
-/// raised on the worker thread, so a slow handler delays the next batch.
+/// raised on the worker thread before the batch's callers resume, so a slow handler delays them and
+/// the next batch.
 /// </remarks>
 public sealed class ElmoBatcher : IDisposable
 {
@@ -66,7 +67,10 @@ public sealed class ElmoBatcher : IDisposable
     /// <summary>The limits in force.</summary>
     public ElmoBatcherOptions Options => options;
 
-    /// <summary>Raised on the worker thread after every batch.</summary>
+    /// <summary>
+    /// Raised on the worker thread after every batch has run and before its callers resume: what a
+    /// handler records is visible to them once their <c>EmbedAsync</c> completes.
+    /// </summary>
     public event EventHandler<ElmoBatchCompletedEventArgs>? BatchCompleted;
 
     /// <summary>Sentences waiting now.</summary>
@@ -277,11 +281,8 @@ public sealed class ElmoBatcher : IDisposable
             queued = queue.Count;
             lastBatchSize = batch.Count;
         }
-        for (int i = 0; i < batch.Count; i++)
-        {
-            if (vectors is not null) batch[i].Request.Complete(batch[i].Index, vectors[i]);
-            else batch[i].Request.Fail(failure!);
-        }
+        // Reported before the callers resume, so what a handler records (metrics) already includes
+        // their batch when they look.
         bool succeeded = vectors is not null;
         try
         {
@@ -290,6 +291,11 @@ public sealed class ElmoBatcher : IDisposable
         catch (Exception ex)
         {
             logger.LogWarning(ex, "An ElmoBatcher.BatchCompleted handler threw; ignored");
+        }
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (vectors is not null) batch[i].Request.Complete(batch[i].Index, vectors[i]);
+            else batch[i].Request.Fail(failure!);
         }
     }
 

@@ -33,18 +33,23 @@ public sealed class ElmoBatcherTests : IDisposable
     private sealed class WorkerBlocker : IDisposable
     {
         private readonly ManualResetEventSlim release = new();
+        private readonly TaskCompletionSource entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int blocked;
 
-        public WorkerBlocker(ElmoBatcher batcher) => batcher.BatchCompleted += (_, _) =>
+        private WorkerBlocker(ElmoBatcher batcher) => batcher.BatchCompleted += (_, _) =>
         {
-            if (Interlocked.Exchange(ref blocked, 1) == 0) release.Wait(TimeSpan.FromSeconds(30));
+            if (Interlocked.Exchange(ref blocked, 1) != 0) return;
+            entered.SetResult();
+            release.Wait(TimeSpan.FromSeconds(30));
         };
 
-        /// <summary>Runs one sentence and returns once the worker sits blocked after it.</summary>
+        /// <summary>Submits one sentence and returns once the worker sits blocked after running it.</summary>
+        /// <remarks>The event comes before the sentence's caller resumes, so its task completes on release.</remarks>
         public static async Task<WorkerBlocker> BlockAsync(ElmoBatcher batcher)
         {
             var blocker = new WorkerBlocker(batcher);
-            await batcher.EmbedAsync(["block"], TestContext.Current.CancellationToken);
+            _ = batcher.EmbedAsync(["block"], TestContext.Current.CancellationToken);
+            await blocker.entered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
             return blocker;
         }
 
@@ -122,13 +127,17 @@ public sealed class ElmoBatcherTests : IDisposable
     {
         var batches = new List<(int Sentences, long Padded)>();
         using var batcher = new ElmoBatcher(elmo, new ElmoBatcherOptions { MaxBatchTokens = 24 });
-        batcher.BatchCompleted += (_, e) => { lock (batches) batches.Add((e.Sentences, e.PaddedTokens)); };
+        // A slow handler: the batch's caller resumes only after it has recorded the batch.
+        batcher.BatchCompleted += (_, e) =>
+        {
+            Thread.Sleep(50);
+            lock (batches) batches.Add((e.Sentences, e.PaddedTokens));
+        };
         string[][] eight = Enumerable.Range(0, 8).Select(i => Enumerable.Range(0, 6).Select(t => $"w{i}x{t}").ToArray()).ToArray();
         float[][,,] results = await batcher.EmbedAsync(eight, TestContext.Current.CancellationToken);
         Assert.Equal(8, results.Length);
-        // Counted before the caller resumes (the event of the last batch may still be on its way).
         Assert.Equal(2, batcher.Statistics.Batches);
-        await ServeTestServerWait.UntilAsync(() => { lock (batches) return batches.Count == 2; }, "both batches are reported");
+        lock (batches) Assert.Equal(2, batches.Count);
         Assert.All(batches, b => Assert.True(b.Padded <= 24, $"a batch cost {b.Padded} padded tokens, over the budget of 24"));
         for (int i = 0; i < eight.Length; i++) Assert.True(MaxDifference(Alone(eight[i]), results[i]) <= 1e-5f);
     }

@@ -60,12 +60,17 @@ internal sealed class ServeTestServer : IAsyncDisposable
     public async Task<IDisposable> BlockWorkerAsync()
     {
         var release = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int blocked = 0;
         Batcher.BatchCompleted += (_, _) =>
         {
-            if (Interlocked.Exchange(ref blocked, 1) == 0) release.Wait(TimeSpan.FromSeconds(30));
+            if (Interlocked.Exchange(ref blocked, 1) != 0) return;
+            entered.SetResult();
+            release.Wait(TimeSpan.FromSeconds(30));
         };
-        await Batcher.EmbedAsync(["block"], TestContext.Current.CancellationToken);
+        // The event comes before this sentence's caller resumes: its task completes on release.
+        _ = Batcher.EmbedAsync(["block"], TestContext.Current.CancellationToken);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         return new Releaser(release);
     }
 
