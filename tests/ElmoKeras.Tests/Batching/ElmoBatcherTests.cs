@@ -1,6 +1,5 @@
 using ElmoKeras.Batching;
 using ElmoKeras.Elmo;
-using ElmoKeras.Tests.Serve;
 using ElmoKeras.Tests.TestSupport;
 
 namespace ElmoKeras.Tests.Batching;
@@ -27,35 +26,6 @@ public sealed class ElmoBatcherTests : IDisposable
     {
         using ElmoEmbeddings output = elmo.Embed([sentence]);
         return output.GetSentence(0);
-    }
-
-    /// <summary>Blocks the worker inside its BatchCompleted event until released: a deterministic busy model.</summary>
-    private sealed class WorkerBlocker : IDisposable
-    {
-        private readonly ManualResetEventSlim release = new();
-        private readonly TaskCompletionSource entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int blocked;
-
-        private WorkerBlocker(ElmoBatcher batcher) => batcher.BatchCompleted += (_, _) =>
-        {
-            if (Interlocked.Exchange(ref blocked, 1) != 0) return;
-            entered.SetResult();
-            release.Wait(TimeSpan.FromSeconds(30));
-        };
-
-        /// <summary>Submits one sentence and returns once the worker sits blocked after running it.</summary>
-        /// <remarks>The event comes before the sentence's caller resumes, so its task completes on release.</remarks>
-        public static async Task<WorkerBlocker> BlockAsync(ElmoBatcher batcher)
-        {
-            var blocker = new WorkerBlocker(batcher);
-            _ = batcher.EmbedAsync(["block"], TestContext.Current.CancellationToken);
-            await blocker.entered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-            return blocker;
-        }
-
-        public void Release() => release.Set();
-
-        public void Dispose() => release.Set();
     }
 
     [Fact]

@@ -57,27 +57,7 @@ internal sealed class ServeTestServer : IAsyncDisposable
     }
 
     /// <summary>Blocks the batcher's worker inside its BatchCompleted event until released (a busy model, deterministically).</summary>
-    public async Task<IDisposable> BlockWorkerAsync()
-    {
-        var release = new ManualResetEventSlim();
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        int blocked = 0;
-        Batcher.BatchCompleted += (_, _) =>
-        {
-            if (Interlocked.Exchange(ref blocked, 1) != 0) return;
-            entered.SetResult();
-            release.Wait(TimeSpan.FromSeconds(30));
-        };
-        // The event comes before this sentence's caller resumes: its task completes on release.
-        _ = Batcher.EmbedAsync(["block"], TestContext.Current.CancellationToken);
-        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        return new Releaser(release);
-    }
-
-    private sealed class Releaser(ManualResetEventSlim release) : IDisposable
-    {
-        public void Dispose() => release.Set();
-    }
+    public Task<WorkerBlocker> BlockWorkerAsync() => WorkerBlocker.BlockAsync(Batcher);
 
     /// <summary>Polls until <paramref name="condition"/> holds (bounded: 10 s).</summary>
     public static Task WaitUntilAsync(Func<bool> condition, string what) => ServeTestServerWait.UntilAsync(condition, what);
